@@ -1,0 +1,35 @@
+package ignis.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Encoding of one {@link GGMLType}: rows of {@code n} values (a multiple of the block size)
+ * laid out as ggml lays them out. Implementations are stateless and thread-safe.
+ */
+public interface QuantFormat {
+
+    GGMLType type();
+
+    /**
+     * The type activations are converted to before {@link #dot} (ggml's vec_dot_type):
+     * Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1, Q8_K for the K-quants, F16 for F16, BF16 for BF16,
+     * F32 for F32. Quantizing activations as llama.cpp does is what makes results match it.
+     */
+    GGMLType activationType();
+
+    /** Decodes {@code n} values starting at byte {@code srcOffset} of {@code src}. */
+    void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n);
+
+    /** Encodes {@code n} values into {@code dst} at byte {@code dstOffset}, as ggml's reference quantizer does. */
+    void quantize(float[] src, int srcOffset, MemorySegment dst, long dstOffset, int n);
+
+    /**
+     * Dot product of {@code n} values: a row of this type at {@code w}+{@code wOffset} with a row
+     * of {@link #activationType()} at {@code a}+{@code aOffset}.
+     */
+    float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n);
+
+    static QuantFormat of(GGMLType type) {
+        return QuantFormats.of(type);
+    }
+}
