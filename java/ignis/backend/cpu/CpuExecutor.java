@@ -1,0 +1,198 @@
+package ignis.backend.cpu;
+
+import ignis.IgnisException;
+import ignis.backend.ExecutorOptions;
+import ignis.backend.KvCache;
+import ignis.backend.ModelExecutor;
+import ignis.model.LayerWeights;
+import ignis.model.LlamaConfig;
+import ignis.model.LlamaModel;
+import ignis.model.LlamaWeights;
+import ignis.tensor.Tensor;
+
+/**
+ * The llama forward pass on the CPU, the reference for every other backend. Numerics follow
+ * llama.cpp's CPU backend step by step (activation quantization before quantized products, fp16
+ * KV cache, double sums in RMSNorm and softmax) so greedy decoding matches it token for token.
+ * All buffers are allocated up front for {@code maxBatchTokens}; a decode step allocates nothing.
+ */
+final class CpuExecutor implements ModelExecutor {
+    private final LlamaConfig c;
+    private final LlamaWeights w;
+    private final int batch;
+    private final WorkerPool pool;
+    private final MatMul matMul;
+    private final Rope rope;
+    private Attention attention;
+
+    private final float[] x;
+    private final float[] xb;
+    private final float[] q;
+    private final float[] k;
+    private final float[] v;
+    private final float[] attended;
+    private final float[] projected;
+    private final float[] gate;
+    private final float[] up;
+    private final float[] cos;
+    private final float[] sin;
+    private final Activations modelInput;
+    private final Activations attentionInput;
+    private final Activations ffnInput;
+    private final int[] single = new int[1];
+
+    CpuExecutor(LlamaModel model, ExecutorOptions options) {
+        this.c = model.config();
+        this.w = model.weights();
+        this.batch = options.maxBatchTokens();
+        this.pool = new WorkerPool(options.threads());
+        this.matMul = new MatMul(pool);
+        this.rope = new Rope(c.headDim(), c.ropeBase(), w.ropeFreqFactors());
+        x = new float[batch * c.dim()];
+        xb = new float[batch * c.dim()];
+        q = new float[batch * c.queryDim()];
+        k = new float[batch * c.kvDim()];
+        v = new float[batch * c.kvDim()];
+        attended = new float[batch * c.queryDim()];
+        projected = new float[batch * c.dim()];
+        gate = new float[batch * c.ffn()];
+        up = new float[batch * c.ffn()];
+        cos = new float[batch * c.headDim() / 2];
+        sin = new float[batch * c.headDim() / 2];
+        modelInput = new Activations(batch, c.dim());
+        attentionInput = new Activations(batch, c.queryDim());
+        ffnInput = new Activations(batch, c.ffn());
+    }
+
+    @Override
+    public LlamaConfig config() {
+        return c;
+    }
+
+    @Override
+    public KvCache newCache(int contextLength) {
+        if (contextLength < 1) {
+            throw new IgnisException("context length must be >= 1, got " + contextLength);
+        }
+        if (attention == null || attention.capacity() < contextLength) {
+            attention = new Attention(pool, c, contextLength);
+        }
+        return new CpuKvCache(c.layers(), contextLength, c.kvDim());
+    }
+
+    @Override
+    public void prefill(KvCache cache, int[] tokens, int offset, int count, float[] logits) {
+        CpuKvCache kv = (CpuKvCache) cache;
+        boolean everyToken = logits.length == (long) count * c.vocabSize() && count > 1;
+        if (!everyToken && logits.length < c.vocabSize()) {
+            throw new IllegalArgumentException("logits must hold " + c.vocabSize() + " or count*" + c.vocabSize() + " floats");
+        }
+        if (count < 1) {
+            throw new IgnisException("nothing to evaluate: 0 tokens");
+        }
+        if (kv.length() + count > kv.capacity()) {
+            throw new IgnisException("sequence of " + (kv.length() + count) + " tokens exceeds the context length " + kv.capacity());
+        }
+        for (int i = 0; i < count; i++) {
+            int t = tokens[offset + i];
+            if (t < 0 || t >= c.vocabSize()) {
+                throw new IgnisException("token id " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
+            }
+        }
+        for (int done = 0; done < count; done += batch) {
+            int n = Math.min(batch, count - done);
+            forwardBlocks(kv, tokens, offset + done, n);
+            if (everyToken) {
+                outputLogits(0, n, logits, done * c.vocabSize());
+            } else if (done + n == count) {
+                outputLogits(n - 1, 1, logits, 0);
+            }
+        }
+    }
+
+    @Override
+    public void decode(KvCache cache, int token, float[] logits) {
+        single[0] = token;
+        prefill(cache, single, 0, 1, logits);
+    }
+
+    /** Runs {@code n} tokens through every block, appending their keys and values to the cache. */
+    private void forwardBlocks(CpuKvCache kv, int[] tokens, int offset, int n) {
+        int dim = c.dim();
+        int half = c.headDim() / 2;
+        int firstPosition = kv.length();
+        for (int t = 0; t < n; t++) {
+            w.tokenEmbedding().dequantizeRow(tokens[offset + t], x, t * dim);
+            rope.angles(firstPosition + t, cos, sin, t * half);
+        }
+        for (int layer = 0; layer < c.layers(); layer++) {
+            LayerWeights lw = w.layers()[layer];
+            // Attention block.
+            rmsNorm(x, lw.attentionNorm(), xb, n);
+            modelInput.set(xb, n, dim);
+            matMul.multiply(lw.wq(), modelInput, q);
+            matMul.multiply(lw.wk(), modelInput, k);
+            matMul.multiply(lw.wv(), modelInput, v);
+            for (int t = 0; t < n; t++) {
+                rope.rotate(q, t * c.queryDim(), c.heads(), cos, sin, t * half);
+                rope.rotate(k, t * c.kvDim(), c.kvHeads(), cos, sin, t * half);
+                kv.store(layer, firstPosition + t, k, t * c.kvDim(), v, t * c.kvDim());
+            }
+            attention.attend(kv, layer, q, n, firstPosition, attended);
+            attentionInput.set(attended, n, c.queryDim());
+            matMul.multiply(lw.wo(), attentionInput, projected);
+            VectorMath.add(projected, 0, x, 0, n * dim);
+            // Feed-forward block (SwiGLU).
+            rmsNorm(x, lw.ffnNorm(), xb, n);
+            modelInput.set(xb, n, dim);
+            matMul.multiply(lw.wGate(), modelInput, gate);
+            matMul.multiply(lw.wUp(), modelInput, up);
+            swiglu(gate, up, n * c.ffn());
+            ffnInput.set(gate, n, c.ffn());
+            matMul.multiply(lw.wDown(), ffnInput, projected);
+            VectorMath.add(projected, 0, x, 0, n * dim);
+        }
+        kv.advance(n);
+    }
+
+    /** Final norm and output projection of tokens {@code [first, first+n)} of the last block's output. */
+    private void outputLogits(int first, int n, float[] logits, int logitsOffset) {
+        int dim = c.dim();
+        System.arraycopy(x, first * dim, projected, 0, n * dim);
+        rmsNorm(projected, w.outputNorm(), xb, n);
+        modelInput.set(xb, n, dim);
+        Tensor output = w.output();
+        matMul.multiply(output, modelInput, logits, logitsOffset);
+    }
+
+    /** ggml's rms_norm (sum of squares in double) followed by the weight multiply, per row. */
+    private void rmsNorm(float[] in, float[] weight, float[] out, int rows) {
+        int dim = c.dim();
+        for (int r = 0; r < rows; r++) {
+            int base = r * dim;
+            double sum = 0;
+            for (int i = 0; i < dim; i++) {
+                float e = in[base + i];
+                sum += e * e;
+            }
+            float mean = (float) (sum / dim);
+            float scale = (float) (1.0 / Math.sqrt(mean + c.rmsEps()));
+            for (int i = 0; i < dim; i++) {
+                out[base + i] = (in[base + i] * scale) * weight[i];
+            }
+        }
+    }
+
+    /** {@code gate = silu(gate) * up}. */
+    private static void swiglu(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = g / (1.0f + (float) Math.exp(-g)) * up[i];
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,66 @@
+package ignis.backend.cpu;
+
+import ignis.IgnisException;
+import ignis.backend.KvCache;
+
+/**
+ * Keys and values per layer, row {@code p} holding position {@code p} ({@code kvDim} floats).
+ * Values are rounded to fp16 on the way in, as llama.cpp's default F16 cache stores them; they
+ * are kept as floats so attention reads them without conversion.
+ */
+final class CpuKvCache implements KvCache {
+    final float[][] keys;
+    final float[][] values;
+    private final int capacity;
+    private final int kvDim;
+    private int length;
+
+    CpuKvCache(int layers, int capacity, int kvDim) {
+        long bytes = 2L * layers * capacity * kvDim * Float.BYTES;
+        if ((long) capacity * kvDim > Integer.MAX_VALUE - 16) {
+            throw new IgnisException("KV cache of " + capacity + " positions x " + kvDim + " is too large for one layer array");
+        }
+        try {
+            this.keys = new float[layers][capacity * kvDim];
+            this.values = new float[layers][capacity * kvDim];
+        } catch (OutOfMemoryError e) {
+            throw new IgnisException("not enough heap for a KV cache of " + capacity + " positions (" + (bytes >> 20)
+                    + " MiB); lower the context length or raise -Xmx", e);
+        }
+        this.capacity = capacity;
+        this.kvDim = kvDim;
+    }
+
+    /** Stores position {@code pos}'s key and value for {@code layer}, rounded to fp16. */
+    void store(int layer, int pos, float[] k, int kOffset, float[] v, int vOffset) {
+        float[] kl = keys[layer];
+        float[] vl = values[layer];
+        int base = pos * kvDim;
+        for (int i = 0; i < kvDim; i++) {
+            kl[base + i] = Fp16.round(k[kOffset + i]);
+            vl[base + i] = Fp16.round(v[vOffset + i]);
+        }
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
+    public int length() {
+        return length;
+    }
+
+    void advance(int tokens) {
+        length += tokens;
+    }
+
+    @Override
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate a cache of " + length + " positions to " + newLength);
+        }
+        length = newLength;
+    }
+}
