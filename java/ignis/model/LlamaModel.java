@@ -2,7 +2,6 @@ package ignis.model;
 
 import ignis.gguf.GGUFFile;
 import java.nio.file.Path;
-import java.util.function.IntConsumer;
 
 /** A llama-architecture model over a memory-mapped GGUF file. Closing it unmaps the weights. */
 public final class LlamaModel implements AutoCloseable {
@@ -16,12 +15,12 @@ public final class LlamaModel implements AutoCloseable {
         this.weights = weights;
     }
 
-    /** Opens {@code path}; {@code layerLoaded} hears each block as its tensors are checked (for progress bars). */
-    public static LlamaModel load(Path path, IntConsumer layerLoaded) {
+    /** Opens {@code path}; {@code listener} hears each block as its tensors are checked (for progress bars). */
+    public static LlamaModel load(Path path, LoadListener listener) {
         GGUFFile file = GGUFFile.open(path);
         try {
             LlamaConfig config = LlamaConfig.fromGGUF(file);
-            return new LlamaModel(file, config, LlamaWeights.fromGGUF(file, config, layerLoaded));
+            return new LlamaModel(file, config, LlamaWeights.fromGGUF(file, config, listener));
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -29,7 +28,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     public static LlamaModel load(Path path) {
-        return load(path, layer -> { });
+        return load(path, LoadListener.NONE);
     }
 
     public GGUFFile file() {

@@ -4,7 +4,6 @@ import ignis.IgnisException;
 import ignis.gguf.GGUFFile;
 import ignis.tensor.Tensor;
 import java.util.Arrays;
-import java.util.function.IntConsumer;
 
 /**
  * All weights of a llama model, checked against the config: every tensor present, of the expected
@@ -19,7 +18,7 @@ public record LlamaWeights(
         /** Llama 3 RoPE frequency factors (rope_freqs.weight), or null. */
         float[] ropeFreqFactors) {
 
-    public static LlamaWeights fromGGUF(GGUFFile f, LlamaConfig c, IntConsumer layerLoaded) {
+    public static LlamaWeights fromGGUF(GGUFFile f, LlamaConfig c, LoadListener listener) {
         Tensor embedding = matrix(f, "token_embd.weight", c.dim(), c.vocabSize());
         LayerWeights[] layers = new LayerWeights[c.layers()];
         for (int i = 0; i < c.layers(); i++) {
@@ -34,7 +33,7 @@ public record LlamaWeights(
                     matrix(f, p + "ffn_gate.weight", c.dim(), c.ffn()),
                     matrix(f, p + "ffn_up.weight", c.dim(), c.ffn()),
                     matrix(f, p + "ffn_down.weight", c.ffn(), c.dim()));
-            layerLoaded.accept(i);
+            listener.blocksLoaded(i + 1, c.layers());
         }
         Tensor output = f.hasTensor("output.weight") ? matrix(f, "output.weight", c.dim(), c.vocabSize()) : embedding;
         float[] freqFactors = f.hasTensor("rope_freqs.weight") ? vector(f, "rope_freqs.weight", c.headDim() / 2) : null;
