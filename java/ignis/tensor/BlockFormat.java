@@ -1,0 +1,82 @@
+package ignis.tensor;
+
+import ignis.IgnisException;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Shared argument checking for the formats: every public entry point validates the row length,
+ * offsets and buffer sizes once per row, then hands whole blocks to the format's kernel.
+ */
+abstract class BlockFormat implements QuantFormat {
+    private final GGMLType type;
+    private final GGMLType activationType;
+
+    BlockFormat(GGMLType type, GGMLType activationType) {
+        this.type = type;
+        this.activationType = activationType;
+    }
+
+    @Override
+    public final GGMLType type() {
+        return type;
+    }
+
+    @Override
+    public final GGMLType activationType() {
+        return activationType;
+    }
+
+    @Override
+    public final void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n) {
+        int blocks = checkRow(type, src, srcOffset, n, "source");
+        checkArray(dst, dstOffset, n, "destination");
+        decode(src, srcOffset, dst, dstOffset, blocks);
+    }
+
+    @Override
+    public final void quantize(float[] src, int srcOffset, MemorySegment dst, long dstOffset, int n) {
+        int blocks = checkRow(type, dst, dstOffset, n, "destination");
+        checkArray(src, srcOffset, n, "source");
+        if (dst.isReadOnly()) {
+            throw new IgnisException(type + ": destination segment is read-only");
+        }
+        encode(src, srcOffset, dst, dstOffset, blocks);
+    }
+
+    @Override
+    public final float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
+        int blocks = checkRow(type, w, wOffset, n, "weight");
+        checkRow(activationType, a, aOffset, n, "activation");
+        return dotBlocks(w, wOffset, a, aOffset, blocks);
+    }
+
+    /** Decodes {@code blocks} whole blocks. */
+    abstract void decode(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int blocks);
+
+    /** Encodes {@code blocks} whole blocks. */
+    abstract void encode(float[] src, int srcOffset, MemorySegment dst, long dstOffset, int blocks);
+
+    /** Dot product over {@code blocks} whole blocks of this type and the matching activation blocks. */
+    abstract float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks);
+
+    /** Checks that a row of {@code n} values of {@code rowType} fits in {@code s}; returns its block count. */
+    private static int checkRow(GGMLType rowType, MemorySegment s, long offset, int n, String what) {
+        if (n < 0 || n % rowType.blockSize != 0) {
+            throw new IgnisException(rowType + ": row length " + n + " is not a multiple of the block size " + rowType.blockSize);
+        }
+        long bytes = (long) (n / rowType.blockSize) * rowType.blockBytes;
+        if (offset < 0 || offset > s.byteSize() - bytes) {
+            throw new IgnisException(rowType + ": " + what + " row of " + n + " values needs " + bytes
+                    + " bytes at offset " + offset + " but the segment holds " + s.byteSize());
+        }
+        return n / rowType.blockSize;
+    }
+
+    private void checkArray(float[] array, int offset, int n, String what) {
+        if (offset < 0 || offset > array.length - n) {
+            throw new IgnisException(type + ": " + what + " array of " + array.length + " floats cannot hold "
+                    + n + " values at index " + offset);
+        }
+    }
+}

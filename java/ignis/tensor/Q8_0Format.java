@@ -1,0 +1,106 @@
+package ignis.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * ggml block_q8_0 (34 bytes per 32 values): fp16 scale d, then 32 int8 quants; value = d * q.
+ * Both a weight format and the activation format of Q4_0, Q5_0 and Q8_0.
+ */
+final class Q8_0Format extends BlockFormat {
+    static final int BLOCK = 32;
+    static final int BYTES = 34;
+    private static final int QS = 2;
+
+    Q8_0Format() {
+        super(GGMLType.Q8_0, GGMLType.Q8_0);
+    }
+
+    @Override
+    void decode(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            long block = srcOffset + (long) b * BYTES;
+            float d = LittleEndian.half(src, block);
+            for (int j = 0; j < BLOCK; j++) {
+                dst[dstOffset + b * BLOCK + j] = LittleEndian.signedByte(src, block + QS + j) * d;
+            }
+        }
+    }
+
+    /**
+     * Quantizes as llama.cpp's x86 build quantizes activations (quantize_row_q8_0, AVX2 path):
+     * multiplier 127/amax and round-half-to-even. (ggml's reference differs in the last bit of
+     * rare values; both produce valid blocks.)
+     */
+    @Override
+    void encode(float[] src, int srcOffset, MemorySegment dst, long dstOffset, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            int x = srcOffset + b * BLOCK;
+            long block = dstOffset + (long) b * BYTES;
+            float amax = absMax(src, x, BLOCK);
+            LittleEndian.putHalf(dst, block, amax / 127f);
+            putQuants(src, x, amax, dst, block + QS);
+        }
+    }
+
+    static float absMax(float[] src, int offset, int n) {
+        float amax = 0;
+        for (int j = 0; j < n; j++) {
+            amax = Math.max(amax, Math.abs(src[offset + j]));
+        }
+        return amax;
+    }
+
+    /**
+     * Writes the 32 quants round-half-even(x * 127/amax) at {@code qsOffset}, as the AVX path
+     * of llama.cpp does (_mm256_round_ps then saturating packs), and returns their sum.
+     */
+    static int putQuants(float[] src, int offset, float amax, MemorySegment dst, long qsOffset) {
+        float id = amax != 0 ? 127f / amax : 0f;
+        int sum = 0;
+        for (int j = 0; j < BLOCK; j++) {
+            int q = (int) Math.rint(src[offset + j] * id);
+            q = Math.max(-128, Math.min(127, q));
+            LittleEndian.putByte(dst, qsOffset + j, q);
+            sum += q;
+        }
+        return sum;
+    }
+
+    @Override
+    float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return VectorKernels.ENABLED
+                ? dotVector(w, wOffset, a, aOffset, blocks)
+                : dotScalar(w, wOffset, a, aOffset, blocks);
+    }
+
+    static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        float sum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * BYTES;
+            int sumi = 0;
+            for (int j = 0; j < BLOCK; j++) {
+                sumi += LittleEndian.signedByte(w, wb + QS + j) * LittleEndian.signedByte(a, ab + QS + j);
+            }
+            sum += sumi * (LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
+        }
+        return sum;
+    }
+
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * BYTES;
+            IntVector sumi = VectorKernels.dot16(VectorKernels.load16(w, wb + QS), VectorKernels.load16(a, ab + QS))
+                    .add(VectorKernels.dot16(VectorKernels.load16(w, wb + QS + 16), VectorKernels.load16(a, ab + QS + 16)));
+            float d = LittleEndian.half(w, wb) * LittleEndian.half(a, ab);
+            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}
