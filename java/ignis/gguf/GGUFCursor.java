@@ -3,8 +3,6 @@ package ignis.gguf;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Bounds-checked little-endian reads over a GGUF file; every failure names the file and field. */
@@ -68,17 +66,10 @@ final class GGUFCursor {
         return (int) n;
     }
 
+    /** A length-prefixed UTF-8 string; malformed bytes become U+FFFD rather than failing, as in llama.cpp's lenient reading. */
     String string(String field) {
         int length = count(field + " (string length)", 1);
         long at = take(length, field);
-        byte[] bytes = data.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE);
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw error(field, "invalid UTF-8");
-        }
+        return new String(data.asSlice(at, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
     }
 }

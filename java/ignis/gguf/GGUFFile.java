@@ -21,6 +21,8 @@ import java.util.Map;
 public final class GGUFFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" read little-endian
     public static final int DEFAULT_ALIGNMENT = 32;
+    /** The largest general.alignment accepted (1 MiB). */
+    public static final int MAX_ALIGNMENT = 1 << 20;
     public static final String ALIGNMENT_KEY = "general.alignment";
     /** ggml's GGML_MAX_DIMS. */
     public static final int MAX_DIMS = 4;
@@ -48,7 +50,8 @@ public final class GGUFFile implements AutoCloseable {
             throw in.error("version", "GGUF version 1 is not supported (re-convert the model to version 3)");
         }
         if (version != 2 && version != 3) {
-            String hint = Integer.reverseBytes(version) <= 3 ? " (a big-endian GGUF, not supported)" : "";
+            int swapped = Integer.reverseBytes(version);
+            String hint = swapped >= 1 && swapped <= 3 ? " (a big-endian GGUF, not supported)" : "";
             throw in.error("version", "unsupported GGUF version " + Integer.toUnsignedString(version) + hint);
         }
         // A tensor entry takes at least 8 (name length) + 4 (n_dims) + 4 (type) + 8 (offset) bytes.
@@ -107,7 +110,7 @@ public final class GGUFFile implements AutoCloseable {
             return DEFAULT_ALIGNMENT;
         }
         Long a = v.asLong();
-        if (a == null || a <= 0 || Long.bitCount(a) != 1 || a > (1 << 20)) {
+        if (a == null || a <= 0 || Long.bitCount(a) != 1 || a > MAX_ALIGNMENT) {
             throw in.error(ALIGNMENT_KEY, "must be a power-of-two integer, got " + v);
         }
         return a;
@@ -121,12 +124,15 @@ public final class GGUFFile implements AutoCloseable {
             throw in.error(field + " n_dims", "must be 1.." + MAX_DIMS + ", got " + Integer.toUnsignedString(dims));
         }
         long[] shape = new long[dims];
+        // No type packs more than 8 elements in a byte, so more elements than this cannot fit the file;
+        // bounding the product here also keeps every later size computation free of overflow.
+        long maxElements = mapping.byteSize() * 8;
         long elements = 1;
         for (int d = 0; d < dims; d++) {
             shape[d] = in.u64(field + " ne[" + d + "]");
-            if (shape[d] <= 0 || shape[d] > mapping.byteSize() * 8 || Math.multiplyHigh(elements, shape[d]) != 0
-                    || elements * shape[d] > mapping.byteSize() * 256) {
-                throw in.error(field + " ne[" + d + "]", "impossible dimension " + Long.toUnsignedString(shape[d]));
+            if (shape[d] <= 0 || shape[d] > maxElements / elements) {
+                throw in.error(field + " ne[" + d + "]", "impossible dimension " + Long.toUnsignedString(shape[d])
+                        + " (the tensor would not fit in the file)");
             }
             elements *= shape[d];
         }
@@ -184,7 +190,7 @@ public final class GGUFFile implements AutoCloseable {
         if (info == null) {
             throw new GGUFException(path + ": tensor '" + name + "' is missing");
         }
-        return new Tensor(name, info.type(), info.shape().clone(),
+        return new Tensor(name, info.type(), info.shape(),
                 mapping.asSlice(dataStart + info.offset(), info.byteSize()));
     }
 

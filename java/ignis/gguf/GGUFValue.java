@@ -1,5 +1,6 @@
 package ignis.gguf;
 
+import java.lang.reflect.Array;
 import java.util.Arrays;
 
 /**
@@ -7,17 +8,58 @@ import java.util.Arrays;
  * {@code Integer}, {@code Long}, {@code Float}, {@code Double}, {@code Boolean}, {@code String}).
  * Arrays are primitive arrays of the same widths ({@code byte[]}, {@code short[]}, {@code int[]},
  * {@code long[]}, {@code float[]}, {@code double[]}, {@code boolean[]}, {@code String[]}), or
- * {@code GGUFValue[]} for arrays of arrays. Unsigned types keep their bits; {@link #asLong()}
- * reads them unsigned.
+ * {@code GGUFValue[]} of array values for arrays of arrays. Unsigned types keep their bits;
+ * {@link #asLong()} reads them unsigned. The constructor rejects a value whose Java type does
+ * not match {@code type}, so every GGUFValue can be written.
  */
 public record GGUFValue(GGUFValueType type, GGUFValueType elementType, Object value) {
+
+    public GGUFValue {
+        if (type == null || value == null) {
+            throw new IllegalArgumentException("GGUFValue needs a type and a value");
+        }
+        if (type == GGUFValueType.ARRAY) {
+            checkArray(elementType, value);
+        } else if (elementType != null || !type.boxedType.isInstance(value)) {
+            throw new IllegalArgumentException("a " + type + " value must be a " + type.boxedType.getSimpleName()
+                    + ", got " + value.getClass().getSimpleName() + (elementType != null ? " with an element type" : ""));
+        }
+    }
+
+    private static void checkArray(GGUFValueType elementType, Object value) {
+        if (elementType == null || value.getClass() != elementType.javaType.arrayType()) {
+            throw new IllegalArgumentException("an array of " + elementType + " must be a "
+                    + (elementType == null ? "typed array" : elementType.javaType.arrayType().getSimpleName())
+                    + ", got " + value.getClass().getSimpleName());
+        }
+        if (value instanceof Object[] elements) {
+            for (Object e : elements) {
+                if (e == null || e instanceof GGUFValue v && v.type != GGUFValueType.ARRAY) {
+                    throw new IllegalArgumentException("an array of " + elementType + " holds " + (e == null ? "null" : e));
+                }
+            }
+        }
+    }
 
     public static GGUFValue of(String s) {
         return new GGUFValue(GGUFValueType.STRING, null, s);
     }
 
+    /** A scalar of the given type; {@code value} must be of its {@link GGUFValueType#boxedType}. */
+    public static GGUFValue scalar(GGUFValueType type, Object value) {
+        return new GGUFValue(type, null, value);
+    }
+
     public static GGUFValue ofUInt32(int v) {
         return new GGUFValue(GGUFValueType.UINT32, null, v);
+    }
+
+    public static GGUFValue ofInt32(int v) {
+        return new GGUFValue(GGUFValueType.INT32, null, v);
+    }
+
+    public static GGUFValue ofUInt64(long v) {
+        return new GGUFValue(GGUFValueType.UINT64, null, v);
     }
 
     public static GGUFValue ofFloat32(float v) {
@@ -48,7 +90,7 @@ public record GGUFValue(GGUFValueType type, GGUFValueType elementType, Object va
 
     /** Array length, or -1 for a scalar. */
     public int arrayLength() {
-        return type == GGUFValueType.ARRAY ? java.lang.reflect.Array.getLength(value) : -1;
+        return type == GGUFValueType.ARRAY ? Array.getLength(value) : -1;
     }
 
     @Override
@@ -65,7 +107,7 @@ public record GGUFValue(GGUFValueType type, GGUFValueType elementType, Object va
     }
 
     private String elementToString(int i) {
-        Object e = java.lang.reflect.Array.get(value, i);
+        Object e = Array.get(value, i);
         return e instanceof String s ? '"' + s + '"' : String.valueOf(e);
     }
 

@@ -1,6 +1,13 @@
 package ignis.gguf;
 
-/** Decoding of typed metadata values (the reader's half; {@link GGUFWriter} holds the encoding half). */
+import java.lang.reflect.Array;
+
+/**
+ * The wire format of typed metadata values, both directions: decoding from a {@link GGUFCursor}
+ * (the reader) and encoding into a {@link GGUFEncoder} (the writer). A value is its u32 type id
+ * and then its body; an array body is the element type id, a u64 length and the elements, where
+ * an element that is itself an array is written as an array body.
+ */
 final class GGUFValues {
     /** Arrays of arrays deeper than this are rejected rather than recursed into. */
     static final int MAX_NESTING = 8;
@@ -10,7 +17,13 @@ final class GGUFValues {
 
     static GGUFValue read(GGUFCursor in, String field) {
         GGUFValueType type = readType(in, field + " type");
-        return readOfType(in, type, field, 0);
+        return readBody(in, type, field, 0);
+    }
+
+    /** Encodes {@code value}; {@code key} names it in errors. */
+    static void write(GGUFEncoder out, GGUFValue value, String key) {
+        out.u32(value.type().id);
+        writeBody(out, value, key, 0);
     }
 
     private static GGUFValueType readType(GGUFCursor in, String field) {
@@ -22,17 +35,45 @@ final class GGUFValues {
         return type;
     }
 
-    private static GGUFValue readOfType(GGUFCursor in, GGUFValueType type, String field, int depth) {
-        if (type == GGUFValueType.ARRAY) {
-            if (depth >= MAX_NESTING) {
-                throw in.error(field, "arrays nested deeper than " + MAX_NESTING);
-            }
-            GGUFValueType elementType = readType(in, field + " element type");
-            int minBytes = elementType == GGUFValueType.STRING ? 8 : elementType == GGUFValueType.ARRAY ? 12 : elementType.size;
-            int n = in.count(field + " array length", minBytes);
-            return GGUFValue.ofArray(elementType, readArray(in, elementType, n, field, depth));
+    private static GGUFValue readBody(GGUFCursor in, GGUFValueType type, String field, int depth) {
+        if (type != GGUFValueType.ARRAY) {
+            return new GGUFValue(type, null, readScalar(in, type, field));
         }
-        return new GGUFValue(type, null, readScalar(in, type, field));
+        if (depth >= MAX_NESTING) {
+            throw in.error(field, "arrays nested deeper than " + MAX_NESTING);
+        }
+        GGUFValueType elementType = readType(in, field + " element type");
+        int n = in.count(field + " array length", elementType.minEncodedSize());
+        Object array = Array.newInstance(elementType.javaType, n);
+        boolean nameEach = elementType == GGUFValueType.STRING || elementType == GGUFValueType.ARRAY;
+        for (int i = 0; i < n; i++) {
+            String elementField = nameEach ? field + "[" + i + "]" : field;
+            Array.set(array, i, elementType == GGUFValueType.ARRAY
+                    ? readBody(in, GGUFValueType.ARRAY, elementField, depth + 1)
+                    : readScalar(in, elementType, elementField));
+        }
+        return GGUFValue.ofArray(elementType, array);
+    }
+
+    private static void writeBody(GGUFEncoder out, GGUFValue value, String key, int depth) {
+        if (value.type() != GGUFValueType.ARRAY) {
+            writeScalar(out, value.type(), value.value());
+            return;
+        }
+        if (depth >= MAX_NESTING) {
+            throw new GGUFException("metadata '" + key + "': arrays nested deeper than " + MAX_NESTING);
+        }
+        out.u32(value.elementType().id);
+        int n = Array.getLength(value.value());
+        out.u64(n);
+        for (int i = 0; i < n; i++) {
+            Object element = Array.get(value.value(), i);
+            if (element instanceof GGUFValue nested) {
+                writeBody(out, nested, key, depth + 1);
+            } else {
+                writeScalar(out, value.elementType(), element);
+            }
+        }
     }
 
     private static Object readScalar(GGUFCursor in, GGUFValueType type, String field) {
@@ -45,8 +86,22 @@ final class GGUFValues {
             case FLOAT64 -> Double.longBitsToDouble(in.u64(field));
             case BOOL -> readBool(in, field);
             case STRING -> in.string(field);
-            case ARRAY -> throw new IllegalStateException("arrays are read by readArray");
+            case ARRAY -> throw new IllegalStateException("arrays are read by readBody");
         };
+    }
+
+    private static void writeScalar(GGUFEncoder out, GGUFValueType type, Object v) {
+        switch (type) {
+            case UINT8, INT8 -> out.u8((Byte) v);
+            case UINT16, INT16 -> out.u16((Short) v);
+            case UINT32, INT32 -> out.u32((Integer) v);
+            case UINT64, INT64 -> out.u64((Long) v);
+            case FLOAT32 -> out.u32(Float.floatToRawIntBits((Float) v));
+            case FLOAT64 -> out.u64(Double.doubleToRawLongBits((Double) v));
+            case BOOL -> out.u8((Boolean) v ? (byte) 1 : (byte) 0);
+            case STRING -> out.string((String) v);
+            case ARRAY -> throw new IllegalStateException("arrays are written by writeBody");
+        }
     }
 
     private static boolean readBool(GGUFCursor in, String field) {
@@ -55,56 +110,5 @@ final class GGUFValues {
             throw in.error(field, "bool must be 0 or 1, got " + b);
         }
         return b == 1;
-    }
-
-    private static Object readArray(GGUFCursor in, GGUFValueType type, int n, String field, int depth) {
-        switch (type) {
-            case UINT8, INT8 -> {
-                byte[] a = new byte[n];
-                for (int i = 0; i < n; i++) a[i] = in.u8(field);
-                return a;
-            }
-            case UINT16, INT16 -> {
-                short[] a = new short[n];
-                for (int i = 0; i < n; i++) a[i] = in.u16(field);
-                return a;
-            }
-            case UINT32, INT32 -> {
-                int[] a = new int[n];
-                for (int i = 0; i < n; i++) a[i] = in.u32(field);
-                return a;
-            }
-            case UINT64, INT64 -> {
-                long[] a = new long[n];
-                for (int i = 0; i < n; i++) a[i] = in.u64(field);
-                return a;
-            }
-            case FLOAT32 -> {
-                float[] a = new float[n];
-                for (int i = 0; i < n; i++) a[i] = Float.intBitsToFloat(in.u32(field));
-                return a;
-            }
-            case FLOAT64 -> {
-                double[] a = new double[n];
-                for (int i = 0; i < n; i++) a[i] = Double.longBitsToDouble(in.u64(field));
-                return a;
-            }
-            case BOOL -> {
-                boolean[] a = new boolean[n];
-                for (int i = 0; i < n; i++) a[i] = readBool(in, field);
-                return a;
-            }
-            case STRING -> {
-                String[] a = new String[n];
-                for (int i = 0; i < n; i++) a[i] = in.string(field + "[" + i + "]");
-                return a;
-            }
-            case ARRAY -> {
-                GGUFValue[] a = new GGUFValue[n];
-                for (int i = 0; i < n; i++) a[i] = readOfType(in, GGUFValueType.ARRAY, field + "[" + i + "]", depth + 1);
-                return a;
-            }
-        }
-        throw new IllegalStateException(type.toString());
     }
 }
