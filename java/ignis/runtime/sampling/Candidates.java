@@ -5,18 +5,16 @@ package ignis.runtime.sampling;
  * probabilities. Arrays are sized to the vocabulary once; no step allocates.
  *
  * <p>Tokens are ranked by logit, higher first, ties broken by the lower token id, so every selection is
- * deterministic. While {@code sorted} is false the entries are in no particular order (initially by token id).
+ * deterministic. The filters select without sorting: the surviving entries are in no particular order.
  */
 final class Candidates {
-    /** Top-p over an unsorted vocabulary first ranks this many tokens, growing the ranked prefix only as needed. */
-    private static final int TOP_P_FIRST_RANKING = 256;
-    private static final int TOP_P_GROWTH = 4;
+    /** Up to this k, top-k uses a bounded heap (one cheap scan); above it, quickselect (fewer heap updates). */
+    private static final int HEAP_SELECTION_LIMIT = 4096;
 
     private final int[] ids;
     private final float[] logits;
     private final double[] probabilities;
     private int size;
-    private boolean sorted;
 
     Candidates(int capacity) {
         ids = new int[capacity];
@@ -32,7 +30,6 @@ final class Candidates {
         }
         System.arraycopy(source, 0, logits, 0, n);
         size = n;
-        sorted = false;
     }
 
     /** Replaces a token's logit; valid only right after {@link #loadAll}, while position equals token id. */
@@ -57,9 +54,6 @@ final class Candidates {
     }
 
     float maxLogit() {
-        if (sorted) {
-            return logits[0];
-        }
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < size; i++) {
             max = Math.max(max, logits[i]);
@@ -77,51 +71,57 @@ final class Candidates {
         }
         swap(0, best);
         size = 1;
-        sorted = true;
     }
 
-    /** Keeps the k best tokens, ranked; k <= 0 or k >= size keeps everything as it is. */
+    /** Keeps the k best-ranked tokens; k <= 0 or k >= size keeps everything. Selects, never sorts. */
     void keepTopK(int k) {
         if (k <= 0 || k >= size) {
             return;
         }
-        rankBest(k);
+        if (k <= HEAP_SELECTION_LIMIT) {
+            selectWithHeap(k);
+        } else {
+            selectWithPartitions(k);
+        }
         size = k;
-        sorted = true;
     }
 
     /**
-     * Keeps the smallest prefix of the ranked tokens whose softmax probability (over the current candidates)
-     * reaches {@code p}, the token that crosses it included. When unsorted, ranks only as many tokens as needed.
+     * Keeps the smallest set of best-ranked tokens whose softmax probability (over the current candidates)
+     * reaches {@code p}, the token that crosses it included. Quickselect on probability mass instead of a sort:
+     * expected O(size), and nothing is sorted even when the set is large.
      */
     void keepTopP(float p) {
         if (p >= 1.0f) {
             return;
         }
-        float max = maxLogit();
+        double max = maxLogit();
         double total = 0.0;
         for (int i = 0; i < size; i++) {
-            total += Math.exp((double) logits[i] - max);
+            double weight = Math.exp(logits[i] - max);
+            probabilities[i] = weight; // unnormalized, moved along by swap()
+            total += weight;
         }
-        int ranked = size;
-        if (!sorted) {
-            ranked = Math.min(size, TOP_P_FIRST_RANKING);
-            rankBest(ranked);
-        }
-        double cumulative = 0.0;
-        for (int i = 0; i < size; i++) {
-            if (i == ranked) {
-                // The best `ranked` tokens keep their places when more are ranked: the order is total.
-                ranked = (int) Math.min(size, (long) ranked * TOP_P_GROWTH);
-                rankBest(ranked);
+        double needed = p * total; // mass still to collect beyond the tokens before lo, which are all kept
+        int lo = 0;
+        int hi = size;
+        while (lo < hi) {
+            int pivot = partition(lo, hi);
+            double above = 0.0;
+            for (int i = lo; i < pivot; i++) {
+                above += probabilities[i];
             }
-            cumulative += Math.exp((double) logits[i] - max) / total;
-            if (cumulative >= p) {
-                size = i + 1;
-                break;
+            if (above >= needed) {
+                hi = pivot; // the crossing token ranks above the pivot
+            } else if (above + probabilities[pivot] >= needed) {
+                size = pivot + 1; // the pivot crosses p
+                return;
+            } else {
+                needed -= above + probabilities[pivot];
+                lo = pivot + 1;
             }
         }
-        sorted = true;
+        // only rounding gets here (the whole set falls a hair short of p): keep everything
     }
 
     /** Keeps the tokens whose probability is at least {@code p} times the largest one. */
@@ -137,8 +137,6 @@ final class Candidates {
                 ids[kept] = ids[i];
                 logits[kept] = logits[i];
                 kept++;
-            } else if (sorted) {
-                break;
             }
         }
         size = kept;
@@ -166,27 +164,55 @@ final class Candidates {
     }
 
     /**
-     * Moves the {@code m} best of the current candidates to the front, best first; the others stay behind them
-     * in some order. A bounded heap whose root is the worst of the best-so-far scans the rest once, then is
-     * heap-sorted: O(size log m) without sorting the whole vocabulary.
+     * Moves the k best tokens into [0, k) with a bounded heap: [0, k) holds the best so far with the worst of them
+     * at the root, and one scan of the rest replaces the root by any token ranking above it. O(size log k), mostly
+     * a single comparison per token.
      */
-    private void rankBest(int m) {
-        for (int root = m / 2 - 1; root >= 0; root--) {
-            siftDownWorstFirst(root, m);
+    private void selectWithHeap(int k) {
+        for (int node = k / 2 - 1; node >= 0; node--) {
+            siftDownWorstFirst(node, k);
         }
-        for (int i = m; i < size; i++) {
+        for (int i = k; i < size; i++) {
             if (ranksAbove(i, 0)) {
-                swap(i, 0); // the evicted token stays in the array: the candidate set is unchanged
-                siftDownWorstFirst(0, m);
+                swap(i, 0);
+                siftDownWorstFirst(0, k);
             }
-        }
-        for (int end = m - 1; end > 0; end--) {
-            swap(0, end); // the worst of the heap goes to the back, leaving the best at the front
-            siftDownWorstFirst(0, end);
         }
     }
 
-    /** Restores the heap property (each node ranks below its children) below {@code node} in [0, heapSize). */
+    /** Moves the k best tokens into [0, k) by quickselect: narrows [lo, hi) until k is a partition boundary. */
+    private void selectWithPartitions(int k) {
+        int lo = 0;
+        int hi = size;
+        while (lo < k && k < hi) {
+            int pivot = partition(lo, hi);
+            if (pivot < k) {
+                lo = pivot + 1;
+            } else {
+                hi = pivot;
+            }
+        }
+    }
+
+    /**
+     * Lomuto partition of [lo, hi) around the median of three: afterwards the tokens ranking above the pivot
+     * fill [lo, pivot), those below fill (pivot, hi). Returns the pivot's position. The rank order is total (ties
+     * go by id), so equal logits cannot degrade it.
+     */
+    private int partition(int lo, int hi) {
+        int last = hi - 1;
+        swap(medianOfThree(lo, lo + (hi - lo) / 2, last), last);
+        int store = lo;
+        for (int i = lo; i < last; i++) {
+            if (ranksAbove(i, last)) {
+                swap(i, store++);
+            }
+        }
+        swap(store, last);
+        return store;
+    }
+
+    /** Restores the heap property (each node ranks below its children) under {@code node} in [0, heapSize). */
     private void siftDownWorstFirst(int node, int heapSize) {
         while (true) {
             int child = 2 * node + 1;
@@ -204,6 +230,19 @@ final class Candidates {
         }
     }
 
+    private int medianOfThree(int a, int b, int c) {
+        if (ranksAbove(a, b)) {
+            if (ranksAbove(b, c)) {
+                return b;
+            }
+            return ranksAbove(a, c) ? c : a;
+        }
+        if (ranksAbove(a, c)) {
+            return a;
+        }
+        return ranksAbove(b, c) ? c : b;
+    }
+
     private boolean ranksAbove(int i, int j) {
         return logits[i] > logits[j] || logits[i] == logits[j] && ids[i] < ids[j];
     }
@@ -215,5 +254,8 @@ final class Candidates {
         float logit = logits[i];
         logits[i] = logits[j];
         logits[j] = logit;
+        double probability = probabilities[i];
+        probabilities[i] = probabilities[j];
+        probabilities[j] = probability;
     }
 }

@@ -1,7 +1,9 @@
 package ignis.runtime.sampling;
 
 import ignis.IgnisException;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Watches streamed text for stop strings. Each {@link #feed} returns the text that can be shown now: everything
@@ -35,7 +37,7 @@ public final class StopStringMatcher {
     }
 
     public StopStringMatcher(String... stopStrings) {
-        this(List.of(stopStrings));
+        this(Arrays.asList(stopStrings));
     }
 
     /** Adds a piece of generated text; returns what may be emitted now (possibly empty). */
@@ -43,7 +45,7 @@ public final class StopStringMatcher {
         if (matched != null) {
             return "";
         }
-        held.append(textPiece);
+        held.append(Objects.requireNonNull(textPiece, "textPiece"));
         int stopAt = earliestCompleteStop();
         if (stopAt >= 0) {
             String emitted = held.substring(0, stopAt);
