@@ -1,8 +1,8 @@
 package ignis.tensor;
 
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -63,56 +63,59 @@ final class Q4_KFormat extends BlockFormat {
 
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return VectorKernels.ENABLED
-                ? dotVector(w, wOffset, a, aOffset, blocks)
-                : dotScalar(w, wOffset, a, aOffset, blocks);
+        return dot(w, wOffset, a, aOffset, blocks, VectorKernels.ENABLED);
     }
 
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return dot(w, wOffset, a, aOffset, blocks, false);
+    }
+
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return dot(w, wOffset, a, aOffset, blocks, true);
+    }
+
+    /** Per super-block: exact integer sums (scalar or vector), then d * sum - dmin * min term in float. */
+    private static float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks, boolean vector) {
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
             long scales = KScales.scales(w, wb + SCALES);
-            int sumi = 0;
-            for (int c = 0; c < 4; c++) {
-                int low = 0;
-                int high = 0;
-                for (int l = 0; l < 32; l++) {
-                    int q = LittleEndian.unsignedByte(w, wb + QS + 32 * c + l);
-                    low += (q & 0xF) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + 64 * c + l);
-                    high += (q >> 4) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + 64 * c + 32 + l);
-                }
-                sumi += KScales.get(scales, 2 * c) * low + KScales.get(scales, 2 * c + 1) * high;
-            }
+            int sumi = vector ? scaledSumsVector(w, wb, a, ab, scales) : scaledSumsScalar(w, wb, a, ab, scales);
             float da = a.get(LittleEndian.FLOAT, ab);
             sum += da * LittleEndian.half(w, wb) * sumi - da * LittleEndian.half(w, wb + DMIN) * KScales.minTerm(w, wb + SCALES, a, ab);
         }
         return sum;
     }
 
-    /** Per 32-byte chunk: low then high nibbles against the matching 32 activation bytes. */
-    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
-        float minTerms = 0;
-        for (int b = 0; b < blocks; b++) {
-            long wb = wOffset + (long) b * BYTES;
-            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
-            long scales = KScales.scales(w, wb + SCALES);
-            IntVector sumi = IntVector.zero(VectorKernels.INT_256);
-            for (int c = 0; c < 4; c++) {
-                ShortVector quants = VectorKernels.load32(w, wb + QS + 32 * c);
-                for (int half = 0; half < 2; half++) {
-                    ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * half);
-                    ShortVector products = VectorKernels.nibble(quants, 4 * half).mul(VectorKernels.evenBytes(act))
-                            .add(VectorKernels.nibble(quants, 4 * half + 8).mul(VectorKernels.oddBytes(act)));
-                    sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + half)));
-                }
+    /** Sum over the 8 sub-blocks of scale * (dot of the 4-bit quants with the activation quants). */
+    static int scaledSumsScalar(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
+        int sumi = 0;
+        for (int c = 0; c < 4; c++) {
+            int low = 0;
+            int high = 0;
+            for (int l = 0; l < 32; l++) {
+                int q = LittleEndian.unsignedByte(w, wb + QS + 32 * c + l);
+                low += (q & 0xF) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + 64 * c + l);
+                high += (q >> 4) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + 64 * c + 32 + l);
             }
-            float da = a.get(LittleEndian.FLOAT, ab);
-            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, da * LittleEndian.half(w, wb)), acc);
-            minTerms += da * LittleEndian.half(w, wb + DMIN) * KScales.minTerm(w, wb + SCALES, a, ab);
+            sumi += KScales.get(scales, 2 * c) * low + KScales.get(scales, 2 * c + 1) * high;
         }
-        return VectorKernels.sum(acc) - minTerms;
+        return sumi;
+    }
+
+    /** {@link #scaledSumsScalar} on 256-bit vectors: per 32-byte chunk, low then high nibbles. */
+    static int scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
+        IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+        for (int c = 0; c < 4; c++) {
+            ShortVector quants = VectorKernels.load32(w, wb + QS + 32 * c);
+            for (int half = 0; half < 2; half++) {
+                ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * half);
+                ShortVector products = VectorKernels.nibble(quants, 4 * half).mul(VectorKernels.evenBytes(act))
+                        .add(VectorKernels.nibble(quants, 4 * half + 8).mul(VectorKernels.oddBytes(act)));
+                sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + half)));
+            }
+        }
+        return sumi.reduceLanes(VectorOperators.ADD);
     }
 }

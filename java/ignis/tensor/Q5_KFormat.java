@@ -1,6 +1,5 @@
 package ignis.tensor;
 
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -75,60 +74,66 @@ final class Q5_KFormat extends BlockFormat {
 
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return VectorKernels.ENABLED
-                ? dotVector(w, wOffset, a, aOffset, blocks)
-                : dotScalar(w, wOffset, a, aOffset, blocks);
+        return dot(w, wOffset, a, aOffset, blocks, VectorKernels.ENABLED);
     }
 
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return dot(w, wOffset, a, aOffset, blocks, false);
+    }
+
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return dot(w, wOffset, a, aOffset, blocks, true);
+    }
+
+    /** Per super-block: exact integer sums (scalar or vector), then d * sum - dmin * min term in float. */
+    private static float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks, boolean vector) {
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
             long scales = KScales.scales(w, wb + SCALES);
-            int sumi = 0;
-            for (int c = 0; c < 4; c++) {
-                for (int h = 0; h < 2; h++) {
-                    int sub = 0;
-                    for (int l = 0; l < 32; l++) {
-                        sub += quant(w, wb, c, h, l) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + 64 * c + 32 * h + l);
-                    }
-                    sumi += KScales.get(scales, 2 * c + h) * sub;
-                }
-            }
+            int sumi = vector ? scaledSumsVector(w, wb, a, ab, scales) : scaledSumsScalar(w, wb, a, ab, scales);
             float da = a.get(LittleEndian.FLOAT, ab);
             sum += da * LittleEndian.half(w, wb) * sumi - da * LittleEndian.half(w, wb + DMIN) * KScales.minTerm(w, wb + SCALES, a, ab);
         }
         return sum;
     }
 
-    /** As {@link Q4_KFormat#dotVector}, with the fifth bits taken from the qh bytes. */
-    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
-        float minTerms = 0;
-        for (int b = 0; b < blocks; b++) {
-            long wb = wOffset + (long) b * BYTES;
-            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
-            long scales = KScales.scales(w, wb + SCALES);
-            ShortVector highBits = VectorKernels.load32(w, wb + QH);
-            IntVector sumi = IntVector.zero(VectorKernels.INT_256);
-            for (int c = 0; c < 4; c++) {
-                ShortVector nibbles = VectorKernels.load32(w, wb + QS + 32 * c);
-                for (int h = 0; h < 2; h++) {
-                    int bit = 2 * c + h;
-                    ShortVector even = VectorKernels.nibble(nibbles, 4 * h)
-                            .or(highBits.lanewise(VectorOperators.LSHR, bit).and((short) 1).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector odd = VectorKernels.nibble(nibbles, 4 * h + 8)
-                            .or(highBits.lanewise(VectorOperators.LSHR, bit + 8).and((short) 1).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * h);
-                    ShortVector products = even.mul(VectorKernels.evenBytes(act)).add(odd.mul(VectorKernels.oddBytes(act)));
-                    sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, bit)));
+    /** Sum over the 8 sub-blocks of scale * (dot of the 5-bit quants with the activation quants). */
+    static int scaledSumsScalar(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
+        int sumi = 0;
+        for (int c = 0; c < 4; c++) {
+            for (int h = 0; h < 2; h++) {
+                int sub = 0;
+                for (int l = 0; l < 32; l++) {
+                    sub += quant(w, wb, c, h, l) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + 64 * c + 32 * h + l);
                 }
+                sumi += KScales.get(scales, 2 * c + h) * sub;
             }
-            float da = a.get(LittleEndian.FLOAT, ab);
-            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, da * LittleEndian.half(w, wb)), acc);
-            minTerms += da * LittleEndian.half(w, wb + DMIN) * KScales.minTerm(w, wb + SCALES, a, ab);
         }
-        return VectorKernels.sum(acc) - minTerms;
+        return sumi;
+    }
+
+    /**
+     * {@link #scaledSumsScalar} on 256-bit vectors, as in Q4_K; the qh bytes are shifted down one
+     * bit per sub-block so that the current fifth bit is always bit 0 (even value) or bit 8 (odd).
+     */
+    static int scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
+        IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+        ShortVector highBits = VectorKernels.load32(w, wb + QH);
+        for (int c = 0; c < 4; c++) {
+            ShortVector nibbles = VectorKernels.load32(w, wb + QS + 32 * c);
+            for (int h = 0; h < 2; h++) {
+                ShortVector even = VectorKernels.nibble(nibbles, 4 * h)
+                        .or(highBits.lanewise(VectorOperators.LSHL, 4).and((short) 0x10));
+                ShortVector odd = VectorKernels.nibble(nibbles, 4 * h + 8)
+                        .or(highBits.lanewise(VectorOperators.LSHR, 4).and((short) 0x10));
+                ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * h);
+                ShortVector products = even.mul(VectorKernels.evenBytes(act)).add(odd.mul(VectorKernels.oddBytes(act)));
+                sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + h)));
+                highBits = highBits.lanewise(VectorOperators.LSHR, 1);
+            }
+        }
+        return sumi.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -1,6 +1,5 @@
 package ignis.tensor;
 
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
@@ -102,66 +101,72 @@ final class Q6_KFormat extends BlockFormat {
 
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return VectorKernels.ENABLED
-                ? dotVector(w, wOffset, a, aOffset, blocks)
-                : dotScalar(w, wOffset, a, aOffset, blocks);
+        return dot(w, wOffset, a, aOffset, blocks, VectorKernels.ENABLED);
     }
 
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return dot(w, wOffset, a, aOffset, blocks, false);
+    }
+
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return dot(w, wOffset, a, aOffset, blocks, true);
+    }
+
+    /** Per super-block: exact integer sums (scalar or vector), then scaled by d in float. */
+    private static float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks, boolean vector) {
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
-            int sumi = 0;
-            for (int h = 0; h < 2; h++) {
-                for (int k = 0; k < 4; k++) {
-                    for (int g = 0; g < 2; g++) {
-                        int group = 0;
-                        for (int l = 16 * g; l < 16 * g + 16; l++) {
-                            int v = 128 * h + 32 * k + l;
-                            group += (quant(w, wb, h, k, l) - 32) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + v);
-                        }
-                        sumi += LittleEndian.signedByte(w, wb + SCALES + 8 * h + 2 * k + g) * group;
-                    }
-                }
-            }
+            int sumi = vector ? scaledSumsVector(w, wb, a, ab) : scaledSumsScalar(w, wb, a, ab);
             sum += a.get(LittleEndian.FLOAT, ab) * LittleEndian.half(w, wb + D) * sumi;
         }
         return sum;
     }
 
-    /**
-     * Per 32 values 128h+32k..: the quants rebuilt from a 32-byte ql chunk and the qh chunk of the
-     * half; int lanes 0..3 hold the first 16 values (scale 2k), lanes 4..7 the next 16.
-     */
-    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
-        for (int b = 0; b < blocks; b++) {
-            long wb = wOffset + (long) b * BYTES;
-            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
-            IntVector sumi = IntVector.zero(VectorKernels.INT_256);
-            for (int h = 0; h < 2; h++) {
-                ShortVector highBits = VectorKernels.load32(w, wb + QH + 32 * h);
-                for (int k = 0; k < 4; k++) {
-                    ShortVector lowBits = VectorKernels.load32(w, wb + 64 * h + 32 * (k & 1));
-                    int shift = 4 * (k >> 1);
-                    ShortVector even = VectorKernels.nibble(lowBits, shift)
-                            .or(highBits.lanewise(VectorOperators.LSHR, 2 * k).and((short) 3).lanewise(VectorOperators.LSHL, 4))
-                            .sub((short) 32);
-                    ShortVector odd = VectorKernels.nibble(lowBits, shift + 8)
-                            .or(highBits.lanewise(VectorOperators.LSHR, 2 * k + 8).and((short) 3).lanewise(VectorOperators.LSHL, 4))
-                            .sub((short) 32);
-                    ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 128 * h + 32 * k);
-                    ShortVector products = even.mul(VectorKernels.evenBytes(act)).add(odd.mul(VectorKernels.oddBytes(act)));
-                    long scaleAt = wb + SCALES + 8 * h + 2 * k;
-                    IntVector scale = IntVector.broadcast(VectorKernels.INT_256, LittleEndian.signedByte(w, scaleAt))
-                            .blend(LittleEndian.signedByte(w, scaleAt + 1), UPPER_LANES);
-                    sumi = sumi.add(VectorKernels.pairSums(products).mul(scale));
+    /** Sum over the 16 groups of 16 values of scale * (dot of the quants - 32 with the activation quants). */
+    static int scaledSumsScalar(MemorySegment w, long wb, MemorySegment a, long ab) {
+        int sumi = 0;
+        for (int h = 0; h < 2; h++) {
+            for (int k = 0; k < 4; k++) {
+                for (int g = 0; g < 2; g++) {
+                    int group = 0;
+                    for (int l = 16 * g; l < 16 * g + 16; l++) {
+                        int v = 128 * h + 32 * k + l;
+                        group += (quant(w, wb, h, k, l) - 32) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + v);
+                    }
+                    sumi += LittleEndian.signedByte(w, wb + SCALES + 8 * h + 2 * k + g) * group;
                 }
             }
-            float d = a.get(LittleEndian.FLOAT, ab) * LittleEndian.half(w, wb + D);
-            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
         }
-        return VectorKernels.sum(acc);
+        return sumi;
+    }
+
+    /**
+     * {@link #scaledSumsScalar} on 256-bit vectors, per 32 values 128h+32k..: the quants rebuilt
+     * from a 32-byte ql chunk and the qh chunk of the half (shifted down 2 bits per k); int lanes
+     * 0..3 hold the first 16 values (scale 2k), lanes 4..7 the next 16 (scale 2k+1).
+     */
+    static int scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab) {
+        IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+        for (int h = 0; h < 2; h++) {
+            ShortVector highBits = VectorKernels.load32(w, wb + QH + 32 * h);
+            for (int k = 0; k < 4; k++) {
+                ShortVector lowBits = VectorKernels.load32(w, wb + 64 * h + 32 * (k & 1));
+                int shift = 4 * (k >> 1);
+                ShortVector even = VectorKernels.nibble(lowBits, shift)
+                        .or(highBits.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32);
+                ShortVector odd = VectorKernels.nibble(lowBits, shift + 8)
+                        .or(highBits.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32);
+                ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 128 * h + 32 * k);
+                ShortVector products = even.mul(VectorKernels.evenBytes(act)).add(odd.mul(VectorKernels.oddBytes(act)));
+                long scaleAt = wb + SCALES + 8 * h + 2 * k;
+                IntVector scale = IntVector.broadcast(VectorKernels.INT_256, LittleEndian.signedByte(w, scaleAt))
+                        .blend(LittleEndian.signedByte(w, scaleAt + 1), UPPER_LANES);
+                sumi = sumi.add(VectorKernels.pairSums(products).mul(scale));
+                highBits = highBits.lanewise(VectorOperators.LSHR, 2);
+            }
+        }
+        return sumi.reduceLanes(VectorOperators.ADD);
     }
 }
