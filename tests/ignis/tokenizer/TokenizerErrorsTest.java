@@ -74,7 +74,7 @@ class TokenizerErrorsTest {
     void bosWantedButAbsentIsNamed() throws IOException {
         // One token: the default BOS id 1 lies outside the vocabulary, and add_bos_token defaults to true.
         loadFails(new MetadataGguf().string("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", "a"),
-                "tokenizer.ggml.add_bos_token", "tokenizer.ggml.bos_token_id");
+                "tokenizer.ggml.add_bos_token' is absent (default true)", "tokenizer.ggml.bos_token_id");
     }
 
     @Test
