@@ -87,8 +87,10 @@ final class SpmVocabularyLoader {
 
     private void requireToken(boolean wanted, int token, String flagKey, String idKey) {
         if (wanted && token == Tokenizer.NO_TOKEN) {
-            throw new GGUFException(file.path() + ": metadata '" + flagKey + "' is true, but '" + idKey
-                    + "' names no token of the vocabulary");
+            String why = file.has(flagKey)
+                    ? "metadata '" + flagKey + "' is true"
+                    : "'" + flagKey + "' is absent (default true)";
+            throw new GGUFException(file.path() + ": " + why + ", but '" + idKey + "' names no token of the vocabulary");
         }
     }
 
