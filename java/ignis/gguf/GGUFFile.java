@@ -95,9 +95,12 @@ public final class GGUFFile implements AutoCloseable {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             return new GGUFFile(path, arena, mapping);
+        } catch (java.nio.file.NoSuchFileException e) {
+            arena.close();
+            throw new GGUFException(path + ": no such file", e);
         } catch (IOException e) {
             arena.close();
-            throw new GGUFException(path + ": cannot read: " + e.getMessage(), e);
+            throw new GGUFException(path + ": cannot read: " + e, e);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
