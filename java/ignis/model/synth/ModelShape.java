@@ -76,11 +76,11 @@ public record ModelShape(int dim, int layers, int heads, int kvHeads, int ffn, i
         return new ModelShape(dim, layers, heads, kvHeads, ffn, size, contextLength, ropeBase, rmsEps, tiedEmbeddings, ropeScaling);
     }
 
-    /** Weights in all tensors together. */
+    /** Trainable weights (as published model sizes count them: rope frequency factors are not weights). */
     public long parameterCount() {
         long perLayer = 2L * dim + (long) dim * dim * 2 + (long) dim * kvDim() * 2 + 3L * dim * ffn;
         long embeddings = (long) dim * vocabSize * (tiedEmbeddings ? 1 : 2);
-        return embeddings + dim + layers * perLayer + (ropeScaling != null ? headDim() / 2 : 0);
+        return embeddings + dim + layers * perLayer;
     }
 
     /** A compact description such as {@code d256-l4-h8-kv4-ffn768-v32000-ctx2048}. */
