@@ -2,7 +2,6 @@ package ignis.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
@@ -43,33 +42,29 @@ final class F16Format extends BlockFormat {
     }
 
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
-        FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
-        FloatVector acc1 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
         int i = 0;
+        // 16 halves per step, as 8 int lanes holding an even and an odd element each.
         for (; i + 16 <= n; i += 16) {
-            long wo = wOffset + 2L * i;
-            long ao = aOffset + 2L * i;
-            acc0 = load8(w, wo).fma(load8(a, ao), acc0);
-            acc1 = load8(w, wo + 16).fma(load8(a, ao + 16), acc1);
+            IntVector wv = IntVector.fromMemorySegment(VectorKernels.INT_256, w, wOffset + 2L * i, LittleEndian.ORDER);
+            IntVector av = IntVector.fromMemorySegment(VectorKernels.INT_256, a, aOffset + 2L * i, LittleEndian.ORDER);
+            // A loop rather than two copies: C2 unrolls it after inlining, while a second copy of
+            // the conversion would exceed its inlining budget.
+            for (int shift = 0; shift <= 16; shift += 16) {
+                FloatVector wf = halfToFloat(wv.lanewise(VectorOperators.LSHR, shift).and(0xFFFF));
+                FloatVector af = halfToFloat(av.lanewise(VectorOperators.LSHR, shift).and(0xFFFF));
+                acc = wf.fma(af, acc);
+            }
         }
-        for (; i + 8 <= n; i += 8) {
-            acc0 = load8(w, wOffset + 2L * i).fma(load8(a, aOffset + 2L * i), acc0);
-        }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = VectorKernels.sum(acc);
         for (; i < n; i++) {
             sum += LittleEndian.half(w, wOffset + 2L * i) * LittleEndian.half(a, aOffset + 2L * i);
         }
         return sum;
     }
 
-    /** 8 fp16 values at {@code offset}, widened to float. */
-    private static FloatVector load8(MemorySegment s, long offset) {
-        ShortVector halves = ShortVector.fromMemorySegment(VectorKernels.SHORT_128, s, offset, LittleEndian.ORDER);
-        return halfToFloat((IntVector) halves.convertShape(VectorOperators.S2I, VectorKernels.INT_256, 0));
-    }
-
     /**
-     * Exact fp16 to fp32 on lanes holding the (sign-extended) half bits: the magnitude bits shifted
+     * Exact fp16 to fp32 on int lanes whose low 16 bits hold a half: the magnitude bits shifted
      * into float position read as a float 2^112 times too small, for normal and subnormal halves
      * alike; infinities and NaNs only need their exponent widened to all ones.
      */

@@ -2,7 +2,6 @@ package ignis.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -96,11 +95,10 @@ final class Q8_0Format extends BlockFormat {
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * BYTES;
-            IntVector sumi = VectorKernels.dot16(VectorKernels.load16(w, wb + QS), VectorKernels.load16(a, ab + QS))
-                    .add(VectorKernels.dot16(VectorKernels.load16(w, wb + QS + 16), VectorKernels.load16(a, ab + QS + 16)));
+            IntVector sumi = VectorKernels.dotBytes(VectorKernels.load32(w, wb + QS), VectorKernels.load32(a, ab + QS));
             float d = LittleEndian.half(w, wb) * LittleEndian.half(a, ab);
             acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorKernels.sum(acc);
     }
 }

@@ -114,20 +114,69 @@ final class FormatTestSupport {
         return s.get(ValueLayout.JAVA_BYTE, offset);
     }
 
-    /** Relative RMS error bound of quantize-then-dequantize on {@link #randomRow} data, per type. */
+    /**
+     * {@code blocks} blocks of {@code type} filled with random bytes, except the fp16 fields at
+     * {@code halfFields} (byte offsets within a block), which get random normal values, so that
+     * every block decodes to finite numbers.
+     */
+    static MemorySegment randomBlocks(GGMLType type, int blocks, long seed, int... halfFields) {
+        MemorySegment s = garbage((long) blocks * type.blockBytes, seed, false);
+        Random random = new Random(seed + 1);
+        for (int b = 0; b < blocks; b++) {
+            for (int field : halfFields) {
+                s.set(SHORT, (long) b * type.blockBytes + field, half(random.nextGaussian()));
+            }
+        }
+        return s;
+    }
+
+    /** Asserts that {@code got[i]} equals the float64 {@code expected[i]} up to float rounding of terms of size {@code scale[i]}. */
+    static void assertDecodes(double[] expected, double[] scale, float[] got, GGMLType type) {
+        for (int i = 0; i < expected.length; i++) {
+            double tolerance = 4 * Math.ulp((float) scale[i]);
+            if (Math.abs(expected[i] - got[i]) > tolerance) {
+                throw new AssertionError(type + ": value " + i + " decoded as " + got[i] + ", spec says " + expected[i]);
+            }
+        }
+    }
+
+    /**
+     * Bound on the relative RMS error of quantize-then-dequantize of any one {@link #randomRow}
+     * (short rows with an outlier are the worst case). The float formats are bounded by their
+     * unit roundoff; the block formats by the rounding step their scales allow, as measured over
+     * 200 seeded rows per length with ggml's algorithms, plus a margin.
+     */
     static double roundTripBound(GGMLType type) {
         return switch (type) {
             case F32 -> 0;
-            case F16 -> 0x1p-11;   // half an ulp of an 11-bit significand
-            case BF16 -> 0x1p-8;   // half an ulp of an 8-bit significand
-            case Q8_0, Q8_1 -> 0.012;   // step amax/127 per 32 values: ~amax/440 RMS
-            case Q8_K -> 0.012;    // same step over 256 values (larger amax)
-            case Q6_K -> 0.025;    // 6-bit, scale per 16 values
-            case Q5_0 -> 0.060;    // step amax/16 per 32 values
-            case Q5_K -> 0.045;    // 5-bit with fitted scale and min per 32 values
-            case Q4_0 -> 0.120;    // step amax/8 per 32 values
-            case Q4_1 -> 0.120;    // step (max-min)/15 per 32 values
-            case Q4_K -> 0.095;    // 4-bit with fitted scale and min per 32 values
+            case F16 -> 0x1p-11;
+            case BF16 -> 0x1p-8;
+            case Q8_0, Q8_1 -> 0.013;  // step amax/127 per 32 values
+            case Q8_K -> 0.026;        // step amax/127 per 256 values
+            case Q6_K -> 0.029;        // 6 bits, scale per 16 values
+            case Q5_0 -> 0.090;        // step amax/16 per 32 values
+            case Q5_K -> 0.055;        // 5 bits, fitted scale and min per 32 values
+            case Q4_0 -> 0.200;        // step amax/8 per 32 values, the far side clamped at +7
+            case Q4_1 -> 0.130;        // step (max - min)/15 per 32 values
+            case Q4_K -> 0.105;        // 4 bits, fitted scale and min per 32 values
+            default -> throw new IllegalArgumentException(type.toString());
+        };
+    }
+
+    /** Bound on the mean relative RMS error over model-sized rows (4096 values): the typical accuracy. */
+    static double typicalRoundTripError(GGMLType type) {
+        return switch (type) {
+            case F32 -> 0;
+            case F16 -> 3.0e-4;
+            case BF16 -> 0.0019;
+            case Q8_0, Q8_1 -> 0.0073;
+            case Q8_K -> 0.0135;
+            case Q6_K -> 0.023;
+            case Q5_0 -> 0.058;
+            case Q5_K -> 0.044;
+            case Q4_0 -> 0.117;
+            case Q4_1 -> 0.094;
+            case Q4_K -> 0.087;
             default -> throw new IllegalArgumentException(type.toString());
         };
     }

@@ -25,8 +25,26 @@ class QuantFormatsTest {
 
     @Test
     void activationTypesAreGgmlVecDotTypes() {
-        assertEquals(GGMLType.F32, QuantFormat.of(GGMLType.F32).activationType());
-        assertEquals(GGMLType.F16, QuantFormat.of(GGMLType.F16).activationType());
-        assertEquals(GGMLType.Q8_0, QuantFormat.of(GGMLType.Q8_0).activationType());
+        GGMLType[][] pairs = {
+            {GGMLType.F32, GGMLType.F32}, {GGMLType.F16, GGMLType.F16}, {GGMLType.BF16, GGMLType.BF16},
+            {GGMLType.Q8_0, GGMLType.Q8_0}, {GGMLType.Q4_0, GGMLType.Q8_0}, {GGMLType.Q5_0, GGMLType.Q8_0},
+            {GGMLType.Q4_1, GGMLType.Q8_1}, {GGMLType.Q4_K, GGMLType.Q8_K}, {GGMLType.Q5_K, GGMLType.Q8_K},
+            {GGMLType.Q6_K, GGMLType.Q8_K},
+        };
+        for (GGMLType[] pair : pairs) {
+            assertEquals(pair[0], QuantFormat.of(pair[0]).type());
+            assertEquals(pair[1], QuantFormat.of(pair[0]).activationType(), pair[0].toString());
+        }
+    }
+
+    @Test
+    void everyTypeMarkedSupportedHasAFormat() {
+        for (GGMLType type : GGMLType.values()) {
+            if (type.isSupported()) {
+                assertEquals(type, QuantFormat.of(type).type());
+            } else {
+                assertThrows(IgnisException.class, () -> QuantFormat.of(type));
+            }
+        }
     }
 }

@@ -14,9 +14,13 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every Vector API dot kernel against its scalar twin. With unit scales and small quants all
- * partial sums are integers below 2^24, so both must agree exactly (identical integer block
- * sums); on realistic data they differ only by float summation order.
+ * Every Vector API dot kernel against its scalar twin.
+ *
+ * <p>The K-quant kernels reduce each super-block to an exact integer before any float math, so
+ * scalar and vector must agree exactly, on arbitrary block bytes. The other kernels accumulate
+ * per-lane floats as ggml's AVX2 code does: with unit scales all partial sums are integers below
+ * 2^24 and both twins must agree exactly (identical integer block sums); on realistic rows they
+ * differ only by float summation order.
  */
 class VectorKernelsTest {
 
@@ -25,14 +29,19 @@ class VectorKernelsTest {
         float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks);
     }
 
-    private static final int[] BLOCK_COUNTS = {1, 2, 3, 7, 16, 33};
+    /** An integer super-block kernel of the K-quants. */
+    interface SuperBlockSums {
+        int sums(MemorySegment w, long wb, MemorySegment a, long ab, long scales);
+    }
+
+    private static final int[] BLOCK_COUNTS = {1, 2, 3, 7, 16};
 
     @Test
     void f32KernelsAgree() {
         checkRandom(GGMLType.F32, F32Format::dotScalar, F32Format::dotVector);
         for (int n : new int[] {1, 5, 8, 31, 32, 33, 100, 1027}) {
-            MemorySegment w = integers(n, 4, 20, n, (s, o, v) -> s.set(FormatTestSupport.FLOAT, o, v));
-            MemorySegment a = integers(n, 4, 20, n + 1, (s, o, v) -> s.set(FormatTestSupport.FLOAT, o, v));
+            MemorySegment w = integers(n, 4, n, (s, o, v) -> s.set(FormatTestSupport.FLOAT, o, v));
+            MemorySegment a = integers(n, 4, n + 1, (s, o, v) -> s.set(FormatTestSupport.FLOAT, o, v));
             assertEquals(F32Format.dotScalar(w, 0, a, 0, n), F32Format.dotVector(w, 0, a, 0, n), "n=" + n);
         }
     }
@@ -41,37 +50,79 @@ class VectorKernelsTest {
     void f16KernelsAgree() {
         checkRandom(GGMLType.F16, F16Format::dotScalar, F16Format::dotVector);
         for (int n : new int[] {1, 7, 8, 9, 16, 17, 100, 1027}) {
-            MemorySegment w = integers(n, 2, 20, n, (s, o, v) -> s.set(FormatTestSupport.SHORT, o, FormatTestSupport.half(v)));
-            MemorySegment a = integers(n, 2, 20, n + 1, (s, o, v) -> s.set(FormatTestSupport.SHORT, o, FormatTestSupport.half(v)));
+            MemorySegment w = integers(n, 2, n, (s, o, v) -> s.set(FormatTestSupport.SHORT, o, FormatTestSupport.half(v)));
+            MemorySegment a = integers(n, 2, n + 1, (s, o, v) -> s.set(FormatTestSupport.SHORT, o, FormatTestSupport.half(v)));
             assertEquals(F16Format.dotScalar(w, 0, a, 0, n), F16Format.dotVector(w, 0, a, 0, n), "n=" + n);
+        }
+    }
+
+    @Test
+    void bf16KernelsAgree() {
+        checkRandom(GGMLType.BF16, BF16Format::dotScalar, BF16Format::dotVector);
+        for (int n : new int[] {1, 7, 16, 17, 100, 1027}) {
+            MemorySegment w = integers(n, 2, n, (s, o, v) -> s.set(FormatTestSupport.SHORT, o, BFloat16.fromFloat(v)));
+            MemorySegment a = integers(n, 2, n + 1, (s, o, v) -> s.set(FormatTestSupport.SHORT, o, BFloat16.fromFloat(v)));
+            assertEquals(BF16Format.dotScalar(w, 0, a, 0, n), BF16Format.dotVector(w, 0, a, 0, n), "n=" + n);
         }
     }
 
     @Test
     void q8_0KernelsAgree() {
         checkRandom(GGMLType.Q8_0, Q8_0Format::dotScalar, Q8_0Format::dotVector);
-        checkExact(GGMLType.Q8_0, GGMLType.Q8_0, Q8_0Format::dotScalar, Q8_0Format::dotVector, 127, 16);
+        checkUnitScales(GGMLType.Q8_0, Q8_0Format::dotScalar, Q8_0Format::dotVector, 128);
+    }
+
+    @Test
+    void q4_0KernelsAgree() {
+        checkRandom(GGMLType.Q4_0, Q4_0Format::dotScalar, Q4_0Format::dotVector);
+        checkUnitScales(GGMLType.Q4_0, Q4_0Format::dotScalar, Q4_0Format::dotVector, 128);
+    }
+
+    @Test
+    void q4_1KernelsAgree() {
+        checkRandom(GGMLType.Q4_1, Q4_1Format::dotScalar, Q4_1Format::dotVector);
+        // activation quants within [-64, 63] keep s = sum of quants exact in fp16
+        checkUnitScales(GGMLType.Q4_1, Q4_1Format::dotScalar, Q4_1Format::dotVector, 64);
+    }
+
+    @Test
+    void q4_KKernelsAgree() {
+        checkSuperBlocks(GGMLType.Q4_K, Q4_KFormat::scaledSumsScalar, Q4_KFormat::scaledSumsVector, 4);
+        checkExactOnArbitraryBytes(GGMLType.Q4_K, Q4_KFormat::dotScalar, Q4_KFormat::dotVector, 0, 2);
+    }
+
+    @Test
+    void q5_KKernelsAgree() {
+        checkSuperBlocks(GGMLType.Q5_K, Q5_KFormat::scaledSumsScalar, Q5_KFormat::scaledSumsVector, 4);
+        checkExactOnArbitraryBytes(GGMLType.Q5_K, Q5_KFormat::dotScalar, Q5_KFormat::dotVector, 0, 2);
+    }
+
+    @Test
+    void q6_KKernelsAgree() {
+        checkSuperBlocks(GGMLType.Q6_K, (w, wb, a, ab, scales) -> Q6_KFormat.scaledSumsScalar(w, wb, a, ab),
+                (w, wb, a, ab, scales) -> Q6_KFormat.scaledSumsVector(w, wb, a, ab), 0);
+        checkExactOnArbitraryBytes(GGMLType.Q6_K, Q6_KFormat::dotScalar, Q6_KFormat::dotVector, 208);
     }
 
     interface Put {
         void put(MemorySegment s, long offset, int value);
     }
 
-    /** {@code n} random integers in [-range, range] stored with {@code put} every {@code stride} bytes. */
-    private static MemorySegment integers(int n, int stride, int range, long seed, Put put) {
+    /** {@code n} random integers in [-20, 20] stored with {@code put} every {@code stride} bytes. */
+    private static MemorySegment integers(int n, int stride, long seed, Put put) {
         Random random = new Random(seed);
         MemorySegment s = MemorySegment.ofArray(new byte[n * stride]);
         for (int i = 0; i < n; i++) {
-            put.put(s, (long) i * stride, random.nextInt(2 * range + 1) - range);
+            put.put(s, (long) i * stride, random.nextInt(41) - 20);
         }
         return s;
     }
 
     /** Realistic rows: the kernels differ only by float summation order. */
-    static void checkRandom(GGMLType type, Kernel scalar, Kernel vector) {
+    private static void checkRandom(GGMLType type, Kernel scalar, Kernel vector) {
         GGMLType act = QuantFormat.of(type).activationType();
         for (int blocks : BLOCK_COUNTS) {
-            int n = blocks * Math.max(type.blockSize, 32);
+            int n = blocks * 32;
             int count = n / type.blockSize;
             float[] w = randomRow(blocks * 3L, n);
             float[] x = randomRow(blocks * 3L + 1, n);
@@ -85,14 +136,34 @@ class VectorKernelsTest {
     }
 
     /**
-     * Random quant bytes with every scale field set to 1 (and the activation quants limited to
-     * [-actRange, actRange]): the result is an exact integer, so the kernels must agree exactly.
-     * {@code fixer} rewrites the scale fields (and any derived sums) of each block.
+     * Arbitrary quant bytes with every scale set to 1 (Q4_1's min too, and Q8_1's s to the quant
+     * sum): the result is an exact integer, so the kernels must agree exactly.
      */
-    static void checkExact(GGMLType type, GGMLType act, Kernel scalar, Kernel vector, int weightRange, int actRange) {
+    private static void checkUnitScales(GGMLType type, Kernel scalar, Kernel vector, int actRange) {
+        GGMLType act = QuantFormat.of(type).activationType();
         for (int blocks : BLOCK_COUNTS) {
-            MemorySegment w = unitBlocks(type, blocks, weightRange, blocks);
-            MemorySegment a = unitBlocks(act, blocks, actRange, blocks + 100);
+            MemorySegment w = garbage((long) blocks * type.blockBytes, blocks, false);
+            MemorySegment a = garbage((long) blocks * act.blockBytes, blocks + 100, true);
+            Random random = new Random(blocks);
+            for (int b = 0; b < blocks; b++) {
+                long wb = (long) b * type.blockBytes;
+                long ab = (long) b * act.blockBytes;
+                w.set(FormatTestSupport.SHORT, wb, FormatTestSupport.half(1));
+                if (type == GGMLType.Q4_1) {
+                    w.set(FormatTestSupport.SHORT, wb + 2, FormatTestSupport.half(1));
+                }
+                a.set(FormatTestSupport.SHORT, ab, FormatTestSupport.half(1));
+                int qs = act == GGMLType.Q8_1 ? 4 : 2;
+                int sum = 0;
+                for (int j = 0; j < 32; j++) {
+                    int q = random.nextInt(2 * actRange) - actRange;
+                    a.set(ValueLayout.JAVA_BYTE, ab + qs + j, (byte) q);
+                    sum += q;
+                }
+                if (act == GGMLType.Q8_1) {
+                    a.set(FormatTestSupport.SHORT, ab + 2, FormatTestSupport.half(sum));
+                }
+            }
             float s = scalar.dot(w, 0, a, 0, blocks);
             float v = vector.dot(w, 0, a, 0, blocks);
             assertEquals(s, v, type + " blocks=" + blocks);
@@ -100,26 +171,26 @@ class VectorKernelsTest {
         }
     }
 
-    /** Blocks of random quants whose scales are 1 (for int8 quants limited to [-range, range]). */
-    static MemorySegment unitBlocks(GGMLType type, int blocks, int range, long seed) {
-        MemorySegment s = garbage((long) blocks * type.blockBytes, seed, false);
-        Random random = new Random(seed);
-        for (int b = 0; b < blocks; b++) {
-            long block = (long) b * type.blockBytes;
-            switch (type) {
-                case Q8_0 -> {
-                    s.set(FormatTestSupport.SHORT, block, FormatTestSupport.half(1));
-                    fillInt8(s, block + 2, 32, range, random);
-                }
-                default -> throw new IllegalArgumentException(type.toString());
-            }
+    /** The integer super-block sums of the K-quants on arbitrary bytes: identical. (Q6_K has no packed scales: 0.) */
+    private static void checkSuperBlocks(GGMLType type, SuperBlockSums scalar, SuperBlockSums vector, int scalesOffset) {
+        for (int seed = 0; seed < 200; seed++) {
+            MemorySegment w = garbage(type.blockBytes + 5, seed, seed % 2 == 0);
+            MemorySegment a = garbage(GGMLType.Q8_K.blockBytes + 3, seed + 1000, seed % 3 == 0);
+            long scales = KScales.scales(w, 5 + scalesOffset);
+            assertEquals(scalar.sums(w, 5, a, 3, scales), vector.sums(w, 5, a, 3, scales), type + " seed " + seed);
         }
-        return s;
     }
 
-    static void fillInt8(MemorySegment s, long offset, int count, int range, Random random) {
-        for (int j = 0; j < count; j++) {
-            s.set(ValueLayout.JAVA_BYTE, offset + j, (byte) (random.nextInt(2 * range + 1) - range));
+    /** Whole K-quant dots on arbitrary quant bytes (finite scales): bit-identical results. */
+    private static void checkExactOnArbitraryBytes(GGMLType type, Kernel scalar, Kernel vector, int... halfFields) {
+        for (int blocks : BLOCK_COUNTS) {
+            MemorySegment w = FormatTestSupport.randomBlocks(type, blocks, blocks, halfFields);
+            MemorySegment a = garbage((long) blocks * GGMLType.Q8_K.blockBytes, blocks + 7, true);
+            Random random = new Random(blocks);
+            for (int b = 0; b < blocks; b++) {
+                a.set(FormatTestSupport.FLOAT, (long) b * GGMLType.Q8_K.blockBytes, (float) random.nextGaussian());
+            }
+            assertEquals(scalar.dot(w, 0, a, 0, blocks), vector.dot(w, 0, a, 0, blocks), type + " blocks=" + blocks);
         }
     }
 }

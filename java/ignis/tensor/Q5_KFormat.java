@@ -1,0 +1,139 @@
+package ignis.tensor;
+
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * ggml block_q5_K (176 bytes per 256 values): fp16 d, fp16 dmin, 12 bytes of 6-bit scales and
+ * mins ({@link KScales}), 32 bytes qh, then 128 bytes of low nibbles laid out as in Q4_K. The
+ * fifth bit of value 64c+l (l < 32) is bit 2c of qh[l], that of value 64c+32+l bit 2c+1.
+ * Value = d * scale[s] * q - dmin * min[s]. Dot partner Q8_K.
+ */
+final class Q5_KFormat extends BlockFormat {
+    static final int BLOCK = 256;
+    static final int BYTES = 176;
+    private static final int DMIN = 2;
+    private static final int SCALES = 4;
+    private static final int QH = 16;
+    private static final int QS = 48;
+
+    Q5_KFormat() {
+        super(GGMLType.Q5_K, GGMLType.Q8_K);
+    }
+
+    /** The 5-bit quant of value {@code 64c + 32h + l} of the block at {@code block}. */
+    private static int quant(MemorySegment s, long block, int c, int h, int l) {
+        int nibble = (LittleEndian.unsignedByte(s, block + QS + 32 * c + l) >> (4 * h)) & 0xF;
+        int high = (LittleEndian.unsignedByte(s, block + QH + l) >> (2 * c + h)) & 1;
+        return nibble | high << 4;
+    }
+
+    @Override
+    void decode(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            long block = srcOffset + (long) b * BYTES;
+            int y = dstOffset + b * BLOCK;
+            float d = LittleEndian.half(src, block);
+            float dmin = LittleEndian.half(src, block + DMIN);
+            long scales = KScales.scales(src, block + SCALES);
+            long mins = KScales.mins(src, block + SCALES);
+            for (int c = 0; c < 4; c++) {
+                for (int h = 0; h < 2; h++) {
+                    float scale = d * KScales.get(scales, 2 * c + h);
+                    float min = dmin * KScales.get(mins, 2 * c + h);
+                    for (int l = 0; l < 32; l++) {
+                        dst[y + 64 * c + 32 * h + l] = scale * quant(src, block, c, h, l) - min;
+                    }
+                }
+            }
+        }
+    }
+
+    /** quantize_row_q5_K_ref (no importance matrix). */
+    @Override
+    void encode(float[] src, int srcOffset, MemorySegment dst, long dstOffset, int blocks) {
+        int[] levels = new int[BLOCK];
+        for (int b = 0; b < blocks; b++) {
+            long block = dstOffset + (long) b * BYTES;
+            QuantFit.fitScaleMinSuperBlock(src, srcOffset + b * BLOCK, 31, -0.5f, 0.1f, 15, dst, block, levels);
+            for (int l = 0; l < 32; l++) {
+                int qh = 0;
+                for (int c = 0; c < 4; c++) {
+                    int low = levels[64 * c + l];
+                    int high = levels[64 * c + 32 + l];
+                    LittleEndian.putByte(dst, block + QS + 32 * c + l, (low & 0xF) | (high & 0xF) << 4);
+                    qh |= (low >> 4) << (2 * c) | (high >> 4) << (2 * c + 1);
+                }
+                LittleEndian.putByte(dst, block + QH + l, qh);
+            }
+        }
+    }
+
+    @Override
+    float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return dot(w, wOffset, a, aOffset, blocks, VectorKernels.ENABLED);
+    }
+
+    static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return dot(w, wOffset, a, aOffset, blocks, false);
+    }
+
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        return dot(w, wOffset, a, aOffset, blocks, true);
+    }
+
+    /** Per super-block: exact integer sums (scalar or vector), then d * sum - dmin * min term in float. */
+    private static float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks, boolean vector) {
+        float sum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
+            long scales = KScales.scales(w, wb + SCALES);
+            int sumi = vector ? scaledSumsVector(w, wb, a, ab, scales) : scaledSumsScalar(w, wb, a, ab, scales);
+            float da = a.get(LittleEndian.FLOAT, ab);
+            sum += da * LittleEndian.half(w, wb) * sumi - da * LittleEndian.half(w, wb + DMIN) * KScales.minTerm(w, wb + SCALES, a, ab);
+        }
+        return sum;
+    }
+
+    /** Sum over the 8 sub-blocks of scale * (dot of the 5-bit quants with the activation quants). */
+    static int scaledSumsScalar(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
+        int sumi = 0;
+        for (int c = 0; c < 4; c++) {
+            for (int h = 0; h < 2; h++) {
+                int sub = 0;
+                for (int l = 0; l < 32; l++) {
+                    sub += quant(w, wb, c, h, l) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + 64 * c + 32 * h + l);
+                }
+                sumi += KScales.get(scales, 2 * c + h) * sub;
+            }
+        }
+        return sumi;
+    }
+
+    /**
+     * {@link #scaledSumsScalar} on 256-bit vectors, as in Q4_K; the qh bytes are shifted down one
+     * bit per sub-block so that the current fifth bit is always bit 0 (even value) or bit 8 (odd).
+     */
+    static int scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
+        IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+        ShortVector highBits = VectorKernels.load32(w, wb + QH);
+        for (int c = 0; c < 4; c++) {
+            ShortVector nibbles = VectorKernels.load32(w, wb + QS + 32 * c);
+            for (int h = 0; h < 2; h++) {
+                ShortVector even = VectorKernels.nibble(nibbles, 4 * h)
+                        .or(highBits.lanewise(VectorOperators.LSHL, 4).and((short) 0x10));
+                ShortVector odd = VectorKernels.nibble(nibbles, 4 * h + 8)
+                        .or(highBits.lanewise(VectorOperators.LSHR, 4).and((short) 0x10));
+                ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * h);
+                ShortVector products = even.mul(VectorKernels.evenBytes(act)).add(odd.mul(VectorKernels.oddBytes(act)));
+                sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + h)));
+                highBits = highBits.lanewise(VectorOperators.LSHR, 1);
+            }
+        }
+        return sumi.reduceLanes(VectorOperators.ADD);
+    }
+}
