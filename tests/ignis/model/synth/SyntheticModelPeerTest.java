@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** llama.cpp (the peer) must load what we generate, tokenize with it, and generate from it. */
 class SyntheticModelPeerTest {
@@ -51,6 +53,18 @@ class SyntheticModelPeerTest {
         }
         try (LlamaModel llama = load(model)) {
             assertArrayEquals(expected, llama.encode(TEXT), "same tokens as with the vocabulary's own model");
+            assertGeneratesDeterministically(llama);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_K", "Q6_K", "Q4_K_M"})
+    void quantizedModelsLoadAndGenerate(String type) {
+        ModelShape shape = new ModelShape(256, 8, 4, 2, 512, 300, 256, 10000f, 1e-5f, false, null);
+        Path model = dir.resolve("quantized-" + type + ".gguf");
+        SyntheticModel.write(model, shape, TypeRecipe.parse(type), 3, Vocabulary.generate(shape.vocabSize(), 3),
+                ProgressListener.NONE);
+        try (LlamaModel llama = load(model)) {
             assertGeneratesDeterministically(llama);
         }
     }

@@ -32,6 +32,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 class SyntheticModelTest {
     /** A small custom shape: GQA, row lengths that are multiples of 32 but not of 256. */
     private static final ModelShape SMALL = new ModelShape(64, 2, 4, 2, 96, 300, 128, 10000f, 1e-5f, false, null);
+    /** A small shape whose rows all hold whole K-quant super-blocks of 256. */
+    private static final ModelShape K_SHAPE = new ModelShape(256, 2, 4, 2, 512, 300, 128, 10000f, 1e-5f, false, null);
+    /** llama.h's llama_ftype of each uniformly typed model. */
+    private static final Map<GGMLType, Long> LLAMA_FTYPE = Map.of(GGMLType.F32, 0L, GGMLType.F16, 1L, GGMLType.Q4_0, 2L,
+            GGMLType.Q4_1, 3L, GGMLType.Q8_0, 7L, GGMLType.Q5_0, 8L, GGMLType.Q4_K, 14L, GGMLType.Q5_K, 16L, GGMLType.Q6_K, 18L,
+            GGMLType.BF16, 32L);
 
     @TempDir
     static Path dir;
@@ -39,16 +45,35 @@ class SyntheticModelTest {
     // ---- structure
 
     @ParameterizedTest
-    @EnumSource(names = {"F32", "F16", "Q8_0"})
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
     void everyTensorAndKeyOfASmallModel(GGMLType type) {
-        Vocabulary vocab = Vocabulary.generate(SMALL.vocabSize(), 7);
+        Vocabulary vocab = Vocabulary.generate(K_SHAPE.vocabSize(), 7);
         Path out = dir.resolve("small-" + type + ".gguf");
-        SyntheticModel.write(out, SMALL, type, 7, vocab, ProgressListener.NONE);
+        SyntheticModel.write(out, K_SHAPE, type, 7, vocab, ProgressListener.NONE);
         try (GGUFFile file = GGUFFile.open(out)) {
-            assertStructure(file, SMALL, type);
+            assertStructure(file, K_SHAPE, type);
             vocab.metadata().forEach((key, value) -> assertEquals(value, file.value(key), key));
-            // llama_ftype values from llama.h
-            assertEquals(Map.of(GGMLType.F32, 0L, GGMLType.F16, 1L, GGMLType.Q8_0, 7L).get(type), file.getLong("general.file_type"));
+            assertEquals(LLAMA_FTYPE.get(type), file.getLong("general.file_type"));
+        }
+    }
+
+    @Test
+    void theQ4KMMixIsWritten() {
+        ModelShape shape = new ModelShape(256, 8, 4, 2, 512, 300, 128, 10000f, 1e-5f, false, null);
+        Path out = dir.resolve("q4km.gguf");
+        SyntheticModel.write(out, shape, TypeRecipe.Q4_K_M, 7, Vocabulary.generate(300, 7), ProgressListener.NONE);
+        try (GGUFFile file = GGUFFile.open(out)) {
+            assertStructure(file, shape, null);
+            assertEquals(15, file.getLong("general.file_type"));
+            for (GGUFTensorInfo info : file.tensorInfos()) {
+                String name = info.name();
+                // llama.cpp's use_more_bits(i, 8): layers 0 and 7, and those with (i - 1) % 3 == 2
+                boolean moreBitsLayer = name.matches("blk\\.[0367]\\..*");
+                GGMLType expected = name.endsWith("norm.weight") ? GGMLType.F32
+                        : name.equals("output.weight") || moreBitsLayer && (name.contains("attn_v") || name.contains("ffn_down"))
+                        ? GGMLType.Q6_K : GGMLType.Q4_K;
+                assertEquals(expected, info.type(), name);
+            }
         }
     }
 
@@ -101,7 +126,7 @@ class SyntheticModelTest {
     }
 
     @Test
-    void q4KMRecipeFollowsLlamaCpp() {
+    void q4KMPlanForLlama3_8BFollowsLlamaCpp() {
         List<TensorSpec> untied = SyntheticModel.plan(ModelShape.LLAMA3_8B, TypeRecipe.parse("q4_k_m"));
         int moreBits = 0;
         for (TensorSpec spec : untied) {
@@ -248,6 +273,51 @@ class SyntheticModelTest {
         }
     }
 
+    /**
+     * Every encoding stores the very values the F32 model holds, row for row: the RMS error relative to
+     * the RMS of the values stays within what the format's step size gives for Gaussian data.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    void everyEncodingApproximatesTheF32Values(GGMLType type) {
+        double bound = switch (type) {
+            case F16 -> 0.001;
+            case BF16 -> 0.004;
+            case Q8_0 -> 0.01;
+            case Q6_K -> 0.04;
+            case Q5_0, Q5_K -> 0.07;
+            default -> 0.13; // 4-bit formats
+        };
+        Vocabulary vocab = Vocabulary.generate(K_SHAPE.vocabSize(), 2);
+        Path exact = dir.resolve("approx-f32.gguf");
+        Path encoded = dir.resolve("approx-" + type + ".gguf");
+        SyntheticModel.write(exact, K_SHAPE, GGMLType.F32, 2, vocab, ProgressListener.NONE);
+        SyntheticModel.write(encoded, K_SHAPE, type, 2, vocab, ProgressListener.NONE);
+        try (GGUFFile f32 = GGUFFile.open(exact); GGUFFile q = GGUFFile.open(encoded)) {
+            for (GGUFTensorInfo info : q.tensorInfos()) {
+                float[] want = f32.tensor(info.name()).toFloatArray();
+                float[] got = q.tensor(info.name()).toFloatArray();
+                int row = (int) info.shape()[0];
+                double tensorError = 0;
+                double tensorNorm = 0;
+                for (int start = 0; start < want.length; start += row) {
+                    double error = 0;
+                    double norm = 0;
+                    for (int i = start; i < start + row; i++) {
+                        error += (got[i] - want[i]) * (double) (got[i] - want[i]);
+                        norm += want[i] * (double) want[i];
+                    }
+                    assertTrue(Math.sqrt(error / norm) < 2 * bound, info.name() + " row " + start / row + ": relative error "
+                            + Math.sqrt(error / norm));
+                    tensorError += error;
+                    tensorNorm += norm;
+                }
+                double relative = Math.sqrt(tensorError / tensorNorm);
+                assertTrue(relative < (info.type() == GGMLType.F32 ? 1e-12 : bound), info.name() + ": relative error " + relative);
+            }
+        }
+    }
+
     @Test
     void progressIsReportedUpToTheTotal() {
         List<long[]> reports = new ArrayList<>();
@@ -291,7 +361,7 @@ class SyntheticModelTest {
 
     // ---- helpers
 
-    /** Names, shapes and types of llama.cpp's llama architecture, and its hyperparameter keys. */
+    /** Names, shapes and types (matrices: unchecked when null) of llama.cpp's llama architecture, and its keys. */
     private static void assertStructure(GGUFFile file, ModelShape s, GGMLType matrixType) {
         int headDim = s.dim() / s.heads();
         Map<String, String> expected = new TreeMap<>();
@@ -319,7 +389,9 @@ class SyntheticModelTest {
         for (GGUFTensorInfo info : file.tensorInfos()) {
             actual.put(info.name(), Arrays.toString(info.shape()));
             boolean vector = info.name().endsWith("norm.weight") || info.name().equals("rope_freqs.weight");
-            assertEquals(vector ? GGMLType.F32 : matrixType, info.type(), info.name());
+            if (vector || matrixType != null) {
+                assertEquals(vector ? GGMLType.F32 : matrixType, info.type(), info.name());
+            }
         }
         assertEquals(expected, actual);
 
