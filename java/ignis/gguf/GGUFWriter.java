@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ public final class GGUFWriter {
         long elements = 1;
         for (long d : shape) {
             if (d <= 0 || elements > Long.MAX_VALUE / d) {
-                throw new GGUFException(field + ": impossible shape " + java.util.Arrays.toString(shape));
+                throw new GGUFException(field + ": impossible shape " + Arrays.toString(shape));
             }
             elements *= d;
         }

@@ -1,6 +1,7 @@
 package ignis.gguf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
@@ -51,7 +53,7 @@ class GGUFFuzzTest {
         }
         Path cut = dir.resolve("cut.gguf");
         for (int length = 0; length <= whole.length; length++) {
-            Files.write(cut, java.util.Arrays.copyOf(whole, length));
+            Files.write(cut, Arrays.copyOf(whole, length));
             Outcome outcome = check(cut, "truncated to " + length);
             // Only the padding after the last tensor may go missing.
             assertEquals(length >= neededBytes ? Outcome.OPENED : Outcome.REJECTED, outcome, "truncated to " + length);
@@ -105,7 +107,7 @@ class GGUFFuzzTest {
         }
         Path cut = dir.resolve("tiny-cut.gguf");
         for (long length : lengths.headSet((long) whole.length, true)) {
-            Files.write(cut, java.util.Arrays.copyOf(whole, (int) length));
+            Files.write(cut, Arrays.copyOf(whole, (int) length));
             assertEquals(length >= neededBytes ? Outcome.OPENED : Outcome.REJECTED, check(cut, "truncated to " + length),
                     "truncated to " + length);
         }
@@ -156,7 +158,7 @@ class GGUFFuzzTest {
     private static int pickPosition(SplittableRandom random, int length, long hotEnd) {
         return switch (random.nextInt(4)) {
             case 0 -> random.nextInt(length);
-            case 1 -> random.nextInt((int) Math.min(length, 65536));
+            case 1 -> random.nextInt(Math.min(length, 65536));
             default -> (int) Math.max(0, hotEnd - 1 - random.nextInt((int) Math.min(hotEnd, 2048)));
         };
     }
@@ -281,9 +283,9 @@ class GGUFFuzzTest {
         }
         expectRejected("big-endian v3", bigEndian, "version", "big-endian");
         Path missing = dir.resolve("does-not-exist.gguf");
-        GGUFException e = org.junit.jupiter.api.Assertions.assertThrows(GGUFException.class, () -> GGUFFile.open(missing));
+        GGUFException e = assertThrows(GGUFException.class, () -> GGUFFile.open(missing));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
-        GGUFException d = org.junit.jupiter.api.Assertions.assertThrows(GGUFException.class, () -> GGUFFile.open(dir));
+        GGUFException d = assertThrows(GGUFException.class, () -> GGUFFile.open(dir));
         assertTrue(d.getMessage().contains(dir.toString()), d.getMessage());
     }
 
@@ -402,7 +404,7 @@ class GGUFFuzzTest {
     /** A v3 header and {@code kvCount} metadata entries that {@code body} encodes, then slack so counts look plausible. */
     private static byte[] metadataFile(int kvCount, Consumer<GGUFEncoder> body) {
         byte[] content = bytes(header(3, 0, kvCount), body);
-        return java.util.Arrays.copyOf(content, content.length + 64);
+        return Arrays.copyOf(content, content.length + 64);
     }
 
     /** A v3 header and one metadata key followed by whatever {@code body} encodes. */
@@ -415,7 +417,7 @@ class GGUFFuzzTest {
 
     private static byte[] tensorFile(int dims, long[] shape, int typeId, long offset) {
         byte[] infos = bytes(header(3, 1, 0), e -> tensorInfo(e, "t", dims, shape, typeId, offset));
-        return java.util.Arrays.copyOf(infos, (int) GGUFFile.alignUp(infos.length, 32) + 64); // 64 bytes of data
+        return Arrays.copyOf(infos, (int) GGUFFile.alignUp(infos.length, 32) + 64); // 64 bytes of data
     }
 
     private static void tensorInfo(GGUFEncoder e, String name, int dims, long[] shape, int typeId, long offset) {

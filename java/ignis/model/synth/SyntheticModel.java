@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.stream.IntStream;
 
 /**
@@ -126,7 +127,7 @@ public final class SyntheticModel {
     }
 
     /** Draws and encodes every row of {@code spec} into {@code target}, telling {@code bytesDone} chunk by chunk. */
-    static void fill(MemorySegment target, TensorSpec spec, long seed, java.util.function.LongConsumer bytesDone) {
+    static void fill(MemorySegment target, TensorSpec spec, long seed, LongConsumer bytesDone) {
         QuantFormat format = QuantFormat.of(spec.type());
         long tensorSeed = Seeds.forTensor(seed, spec.name());
         int rowLength = spec.rowLength();

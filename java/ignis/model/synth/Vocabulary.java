@@ -68,26 +68,26 @@ public final class Vocabulary {
                     + MAX_GENERATED_SIZE + " tokens, got " + size);
         }
         String[] tokens = new String[size];
-        float[] scores = new float[size];
+        float[] scores = new float[size]; // specials and bytes score 0
         int[] types = new int[size];
-        Set<String> used = new HashSet<>();
-        add(tokens, types, used, 0, "<unk>", UNKNOWN);
-        add(tokens, types, used, 1, "<s>", CONTROL);
-        add(tokens, types, used, 2, "</s>", CONTROL);
+        List<String> fixed = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
         for (int b = 0; b < 256; b++) {
-            add(tokens, types, used, 3 + b, String.format("<0x%02X>", b), BYTE);
+            fixed.add(String.format("<0x%02X>", b));
         }
-        List<String> basics = new ArrayList<>(List.of(WORD_START));
-        for (char c = '!'; c <= '~'; c++) {
-            basics.add(Character.toString(c));
+        for (int id = 0; id < fixed.size(); id++) {
+            tokens[id] = fixed.get(id);
+            types[id] = id == 0 ? UNKNOWN : id < 3 ? CONTROL : BYTE;
         }
-        Iterator<String> basic = basics.iterator();
+        Set<String> used = new HashSet<>(fixed);
+        Iterator<String> basics = basicPieces().iterator();
         SplittableRandom random = new SplittableRandom(seed ^ 0x5EED_70C3_AB1EL);
-        for (int next = MIN_GENERATED_SIZE; next < size; ) {
-            String piece = basic.hasNext() ? basic.next() : randomPiece(random);
+        for (int id = MIN_GENERATED_SIZE; id < size; ) {
+            String piece = basics.hasNext() ? basics.next() : randomPiece(random);
             if (used.add(piece)) {
-                scores[next] = MIN_GENERATED_SIZE - next; // descending: earlier pieces are merged first
-                add(tokens, types, used, next++, piece, NORMAL);
+                tokens[id] = piece;
+                types[id] = NORMAL;
+                scores[id] = MIN_GENERATED_SIZE - id; // descending: earlier pieces are preferred merges
+                id++;
             }
         }
         Map<String, GGUFValue> m = new LinkedHashMap<>();
@@ -102,10 +102,13 @@ public final class Vocabulary {
         return new Vocabulary(m, size);
     }
 
-    private static void add(String[] tokens, int[] types, Set<String> used, int id, String piece, int type) {
-        tokens[id] = piece;
-        types[id] = type;
-        used.add(piece);
+    /** The word marker alone and every printable ASCII character, so any text tokenizes without byte fallback. */
+    private static List<String> basicPieces() {
+        List<String> pieces = new ArrayList<>(List.of(WORD_START));
+        for (char c = '!'; c <= '~'; c++) {
+            pieces.add(Character.toString(c));
+        }
+        return pieces;
     }
 
     private static String randomPiece(SplittableRandom random) {
