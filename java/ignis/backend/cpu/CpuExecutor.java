@@ -186,8 +186,7 @@ final class CpuExecutor implements ModelExecutor {
     /** {@code gate = silu(gate) * up}. */
     private static void swiglu(float[] gate, float[] up, int n) {
         for (int i = 0; i < n; i++) {
-            float g = gate[i];
-            gate[i] = g / (1.0f + (float) Math.exp(-g)) * up[i];
+            gate[i] = GgmlMath.silu(gate[i]) * up[i];
         }
     }
 

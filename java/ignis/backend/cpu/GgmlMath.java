@@ -1,0 +1,56 @@
+package ignis.backend.cpu;
+
+/**
+ * Elementary float functions computed operation for operation as llama.cpp's x86 CPU backend
+ * (AVX2 build) computes them, so that results round the same way. These differ from the correctly
+ * rounded functions by about an ulp; where the next step rounds to fp16 or quantizes to 8 bits,
+ * an ulp can flip a rounding, and matching llama.cpp's tokens needs the same bits.
+ */
+final class GgmlMath {
+    /** Lanes of ggml's AVX2 vectors: sums are grouped by this width. */
+    static final int LANES = 8;
+
+    private GgmlMath() {
+    }
+
+    /**
+     * exp(x) by ggml's vectorized routine (Arm's optimized-routines algorithm: split x into
+     * n*ln2 + b, polynomial in b, scale by 2^n; max error about 1.5 ulp).
+     */
+    static float exp(float x) {
+        final float shift = 0x1.8p23f;
+        float z = Math.fma(x, 0x1.715476p+0f, shift);
+        float n = z - shift;
+        float b = Math.fma(-n, 0x1.7f7d1cp-20f, Math.fma(-n, 0x1.62e4p-1f, x));
+        int e = Float.floatToRawIntBits(z) << 23;
+        float k = Float.intBitsToFloat(e + Float.floatToRawIntBits(1.0f));
+        float u = b * b;
+        float j = Math.fma(Math.fma(Math.fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, Math.fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                u, 0x1.ffffecp-1f * b);
+        float absN = Math.abs(n);
+        if (!(absN > 126)) {
+            return Math.fma(j, k, k);
+        }
+        int g = n <= 0 ? 0x82000000 : 0;
+        float s1 = Float.intBitsToFloat(g + 0x7f000000);
+        if (absN > 192) {
+            return s1 * s1;
+        }
+        float s2 = Float.intBitsToFloat(e - g);
+        return Math.fma(s2, j, s2) * s1;
+    }
+
+    /** silu(x) = x / (1 + exp(-x)) with {@link #exp}. */
+    static float silu(float x) {
+        return x / (1.0f + exp(0.0f - x));
+    }
+
+    /** Sum of eight lanes in the order of the SSE reduction ggml and tinyBLAS use (halves, then pairs). */
+    static float sumLanes(float[] lane) {
+        float t0 = lane[0] + lane[4];
+        float t1 = lane[1] + lane[5];
+        float t2 = lane[2] + lane[6];
+        float t3 = lane[3] + lane[7];
+        return (t0 + t2) + (t1 + t3);
+    }
+}
