@@ -59,9 +59,16 @@ final class KScales {
     static int minTerm(MemorySegment w, long scalesOffset, MemorySegment a, long activationBlock) {
         long mins = mins(w, scalesOffset);
         int sum = 0;
-        for (int s = 0; s < 8; s++) {
-            sum += get(mins, s) * (Q8_KFormat.bsum(a, activationBlock, 2 * s) + Q8_KFormat.bsum(a, activationBlock, 2 * s + 1));
+        for (int k = 0; k < 4; k++) {
+            sum += minPairTerm(mins, a, activationBlock, k);
         }
         return sum;
+    }
+
+    /** The min term of sub-blocks 2k and 2k+1 only: lane k of ggml's AVX2 min products. */
+    static int minPairTerm(long mins, MemorySegment a, long activationBlock, int k) {
+        int first = Q8_KFormat.bsum(a, activationBlock, 4 * k) + Q8_KFormat.bsum(a, activationBlock, 4 * k + 1);
+        int second = Q8_KFormat.bsum(a, activationBlock, 4 * k + 2) + Q8_KFormat.bsum(a, activationBlock, 4 * k + 3);
+        return get(mins, 2 * k) * first + get(mins, 2 * k + 1) * second;
     }
 }

@@ -1,5 +1,10 @@
 package ignis.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -66,7 +71,9 @@ final class Q5_0Format extends BlockFormat {
 
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dotScalar(w, wOffset, a, aOffset, blocks);
+        return VectorKernels.ENABLED
+                ? dotVector(w, wOffset, a, aOffset, blocks)
+                : dotScalar(w, wOffset, a, aOffset, blocks);
     }
 
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
@@ -82,5 +89,42 @@ final class Q5_0Format extends BlockFormat {
             sum += sumi * (LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
         }
         return sum;
+    }
+
+    /**
+     * As {@link Q4_0Format#dotVector}, with the fifth bits: lane i of a 16-value half needs qh bits
+     * 2i (even value) and 2i+1 (odd value) of that half's 16 bits, picked with per-lane masks.
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        FloatVector low = FloatVector.zero(VectorKernels.FLOAT_128);
+        FloatVector high = FloatVector.zero(VectorKernels.FLOAT_128);
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * Q8_0Format.BYTES;
+            ShortVector quants = VectorKernels.load16(w, wb + QS);
+            int qh = w.get(LittleEndian.INT, wb + QH);
+            FloatVector d = FloatVector.broadcast(VectorKernels.FLOAT_128, LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
+            IntVector lowSums = halfDot(quants, 0, (short) qh, VectorKernels.load16(a, ab + 2));
+            IntVector highSums = halfDot(quants, 4, (short) (qh >>> 16), VectorKernels.load16(a, ab + 18));
+            low = VectorKernels.toFloat(lowSums).fma(d, low);
+            high = VectorKernels.toFloat(highSums).fma(d, high);
+        }
+        return VectorKernels.sum(low, high);
+    }
+
+    private static final ShortVector EVEN_BITS = ShortVector.fromArray(VectorKernels.SHORT_128,
+            new short[] {1, 1 << 2, 1 << 4, 1 << 6, 1 << 8, 1 << 10, 1 << 12, 1 << 14}, 0);
+    private static final ShortVector ODD_BITS = EVEN_BITS.lanewise(VectorOperators.LSHL, 1);
+
+    /** The 16 values of one half (nibbles at bit {@code shift}, fifth bits in {@code highBits}) against 16 activation bytes. */
+    private static IntVector halfDot(ShortVector quants, int shift, short highBits, ShortVector act) {
+        ShortVector bits = ShortVector.broadcast(VectorKernels.SHORT_128, highBits);
+        ShortVector even = VectorKernels.nibble(quants, shift)
+                .lanewise(VectorOperators.OR, (short) 16, bits.and(EVEN_BITS).compare(VectorOperators.NE, 0))
+                .sub((short) 16);
+        ShortVector odd = VectorKernels.nibble(quants, shift + 8)
+                .lanewise(VectorOperators.OR, (short) 16, bits.and(ODD_BITS).compare(VectorOperators.NE, 0))
+                .sub((short) 16);
+        return VectorKernels.dotQuants(even, odd, act);
     }
 }

@@ -1,5 +1,6 @@
 package ignis.tensor;
 
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
@@ -101,27 +102,37 @@ final class Q6_KFormat extends BlockFormat {
 
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, VectorKernels.ENABLED);
+        return VectorKernels.ENABLED
+                ? dotVector(w, wOffset, a, aOffset, blocks)
+                : dotScalar(w, wOffset, a, aOffset, blocks);
     }
 
+    /** The plain version: per super-block the exact integer sums, scaled by d in float. */
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, false);
-    }
-
-    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, true);
-    }
-
-    /** Per super-block: exact integer sums (scalar or vector), then scaled by d in float. */
-    private static float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks, boolean vector) {
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
-            int sumi = vector ? scaledSumsVector(w, wb, a, ab) : scaledSumsScalar(w, wb, a, ab);
+            int sumi = scaledSumsScalar(w, wb, a, ab);
             sum += a.get(LittleEndian.FLOAT, ab) * LittleEndian.half(w, wb + D) * sumi;
         }
         return sum;
+    }
+
+    /**
+     * ggml_vec_dot_q6_K_q8_K as llama.cpp's AVX2 build runs it, bit for bit: per super-block the
+     * 8 int lanes of scaled sums go into 8 float accumulators by fused multiply-add, reduced in
+     * ggml's order.
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
+            float d = a.get(LittleEndian.FLOAT, ab) * LittleEndian.half(w, wb + D);
+            acc = VectorKernels.toFloat(scaledSumsVector(w, wb, a, ab)).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
+        }
+        return VectorKernels.sum(acc);
     }
 
     /** Sum over the 16 groups of 16 values of scale * (dot of the quants - 32 with the activation quants). */
@@ -147,7 +158,7 @@ final class Q6_KFormat extends BlockFormat {
      * from a 32-byte ql chunk and the qh chunk of the half (shifted down 2 bits per k); int lanes
      * 0..3 hold the first 16 values (scale 2k), lanes 4..7 the next 16 (scale 2k+1).
      */
-    static int scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab) {
+    static IntVector scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab) {
         IntVector sumi = IntVector.zero(VectorKernels.INT_256);
         for (int h = 0; h < 2; h++) {
             ShortVector highBits = VectorKernels.load32(w, wb + QH + 32 * h);
@@ -159,14 +170,13 @@ final class Q6_KFormat extends BlockFormat {
                 ShortVector odd = VectorKernels.nibble(lowBits, shift + 8)
                         .or(highBits.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32);
                 ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 128 * h + 32 * k);
-                ShortVector products = even.mul(VectorKernels.evenBytes(act)).add(odd.mul(VectorKernels.oddBytes(act)));
                 long scaleAt = wb + SCALES + 8 * h + 2 * k;
                 IntVector scale = IntVector.broadcast(VectorKernels.INT_256, LittleEndian.signedByte(w, scaleAt))
                         .blend(LittleEndian.signedByte(w, scaleAt + 1), UPPER_LANES);
-                sumi = sumi.add(VectorKernels.pairSums(products).mul(scale));
+                sumi = sumi.add(VectorKernels.dotQuants(even, odd, act).mul(scale));
                 highBits = highBits.lanewise(VectorOperators.LSHR, 2);
             }
         }
-        return sumi.reduceLanes(VectorOperators.ADD);
+        return sumi;
     }
 }
