@@ -67,8 +67,10 @@ final class KScales {
 
     /** The min term of sub-blocks 2k and 2k+1 only: lane k of ggml's AVX2 min products. */
     static int minPairTerm(long mins, MemorySegment a, long activationBlock, int k) {
-        int first = Q8_KFormat.bsum(a, activationBlock, 4 * k) + Q8_KFormat.bsum(a, activationBlock, 4 * k + 1);
-        int second = Q8_KFormat.bsum(a, activationBlock, 4 * k + 2) + Q8_KFormat.bsum(a, activationBlock, 4 * k + 3);
+        // the four bsums 4k..4k+3 (16 values each) in one little-endian load
+        long bsums = a.get(LittleEndian.LONG, activationBlock + Q8_KFormat.BSUMS + 8L * k);
+        int first = (short) bsums + (short) (bsums >>> 16);
+        int second = (short) (bsums >>> 32) + (short) (bsums >>> 48);
         return get(mins, 2 * k) * first + get(mins, 2 * k + 1) * second;
     }
 }

@@ -94,12 +94,20 @@ final class Q4_0Format extends BlockFormat {
             long ab = aOffset + (long) b * Q8_0Format.BYTES;
             ShortVector quants = VectorKernels.load16(w, wb + QS);
             FloatVector d = FloatVector.broadcast(VectorKernels.FLOAT_128, LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
-            IntVector lowSums = VectorKernels.dotQuants(VectorKernels.nibble(quants, 0).sub((short) 8),
-                    VectorKernels.nibble(quants, 8).sub((short) 8), VectorKernels.load16(a, ab + 2));
-            IntVector highSums = VectorKernels.dotQuants(VectorKernels.nibble(quants, 4).sub((short) 8),
-                    VectorKernels.nibble(quants, 12).sub((short) 8), VectorKernels.load16(a, ab + 18));
-            low = VectorKernels.toFloat(lowSums).fma(d, low);
-            high = VectorKernels.toFloat(highSums).fma(d, high);
+            // half 0: low nibbles with activation bytes 0..15 into low; half 1: high nibbles with
+            // bytes 16..31 into high (the two swap each time: one copy of the code for C2 to inline)
+            for (int half = 0; half < 2; half++) {
+                ShortVector act = VectorKernels.load16(a, ab + 2 + 16 * half);
+                ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+                for (int p = 0; p < 2; p++) {
+                    ShortVector quant = VectorKernels.nibble(quants, 4 * half + 8 * p).sub((short) 8);
+                    products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
+                }
+                IntVector sums = VectorKernels.pairSums(products);
+                FloatVector updated = VectorKernels.toFloat(sums).fma(d, low);
+                low = high;
+                high = updated;
+            }
         }
         return VectorKernels.sum(low, high);
     }

@@ -94,12 +94,17 @@ final class Q4_1Format extends BlockFormat {
             long ab = aOffset + (long) b * Q8_1Format.BYTES;
             ShortVector quants = VectorKernels.load16(w, wb + QS);
             FloatVector d = FloatVector.broadcast(VectorKernels.FLOAT_128, LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
-            IntVector lowSums = VectorKernels.dotQuants(VectorKernels.nibble(quants, 0), VectorKernels.nibble(quants, 8),
-                    VectorKernels.load16(a, ab + Q8_1Format.QS));
-            IntVector highSums = VectorKernels.dotQuants(VectorKernels.nibble(quants, 4), VectorKernels.nibble(quants, 12),
-                    VectorKernels.load16(a, ab + Q8_1Format.QS + 16));
-            low = VectorKernels.toFloat(lowSums).fma(d, low);
-            high = VectorKernels.toFloat(highSums).fma(d, high);
+            for (int half = 0; half < 2; half++) {
+                ShortVector act = VectorKernels.load16(a, ab + Q8_1Format.QS + 16 * half);
+                ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+                for (int p = 0; p < 2; p++) {
+                    products = products.add(VectorKernels.nibble(quants, 4 * half + 8 * p).mul(VectorKernels.signedByte(act, p)));
+                }
+                IntVector sums = VectorKernels.pairSums(products);
+                FloatVector updated = VectorKernels.toFloat(sums).fma(d, low);
+                low = high;
+                high = updated;
+            }
             minTerms += LittleEndian.half(w, wb + MIN) * LittleEndian.half(a, ab + Q8_1Format.SUM);
         }
         return VectorKernels.sum(low, high) + minTerms;

@@ -84,8 +84,12 @@ final class Q4_KFormat extends BlockFormat {
 
     /**
      * ggml_vec_dot_q4_K_q8_K as llama.cpp's AVX2 build runs it, bit for bit: per super-block the
-     * 8 int lanes of scaled sums go into 8 float accumulators by fused multiply-add; the min
-     * terms into 4 more (one per pair of sub-blocks); both are reduced in ggml's order.
+     * 8 int lanes of scaled sums (lane k: values 4k..4k+3 of each 32) go into 8 float
+     * accumulators by fused multiply-add; the min terms into 4 more (one per pair of
+     * sub-blocks); both are reduced in ggml's order.
+     *
+     * <p>The super-block body stays in this method: C2 boxes vectors passed to or returned from
+     * a method it did not inline, and it will not inline one it compiled on its own first.
      */
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
         FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
@@ -97,15 +101,32 @@ final class Q4_KFormat extends BlockFormat {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
             float da = a.get(LittleEndian.FLOAT, ab);
+            long scales = KScales.scales(w, wb + SCALES);
+            IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+            for (int c = 0; c < 4; c++) {
+                ShortVector quants = VectorKernels.load32(w, wb + QS + 32 * c);
+                for (int half = 0; half < 2; half++) {
+                    ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * half);
+                    ShortVector products = ShortVector.zero(VectorKernels.SHORT_256);
+                    for (int p = 0; p < 2; p++) {
+                        products = products.add(VectorKernels.nibble(quants, 4 * half + 8 * p).mul(VectorKernels.signedByte(act, p)));
+                    }
+                    sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + half)));
+                }
+            }
             float d = da * LittleEndian.half(w, wb);
+            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
+            // scalar work after the vector work: C2 inlines in that order and its budget is tight
             float dmin = -da * LittleEndian.half(w, wb + DMIN);
             long mins = KScales.mins(w, wb + SCALES);
-            min0 = Math.fma(dmin, (float) KScales.minPairTerm(mins, a, ab, 0), min0);
-            min1 = Math.fma(dmin, (float) KScales.minPairTerm(mins, a, ab, 1), min1);
-            min2 = Math.fma(dmin, (float) KScales.minPairTerm(mins, a, ab, 2), min2);
-            min3 = Math.fma(dmin, (float) KScales.minPairTerm(mins, a, ab, 3), min3);
-            IntVector sumi = scaledSumsVector(w, wb, a, ab, KScales.scales(w, wb + SCALES));
-            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
+            for (int k = 0; k < 4; k++) {
+                // min_k += dmin * (min term of sub-blocks 2k, 2k+1); the four rotate through min0
+                float next = min1;
+                min1 = min2;
+                min2 = min3;
+                min3 = Math.fma(dmin, (float) KScales.minPairTerm(mins, a, ab, k), min0);
+                min0 = next;
+            }
         }
         return VectorKernels.sum(acc) + ((min0 + min2) + (min1 + min3));
     }
@@ -122,20 +143,6 @@ final class Q4_KFormat extends BlockFormat {
                 high += (q >> 4) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + 64 * c + 32 + l);
             }
             sumi += KScales.get(scales, 2 * c) * low + KScales.get(scales, 2 * c + 1) * high;
-        }
-        return sumi;
-    }
-
-    /** {@link #scaledSumsScalar} on 256-bit vectors: per 32-byte chunk, low then high nibbles. */
-    static IntVector scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
-        IntVector sumi = IntVector.zero(VectorKernels.INT_256);
-        for (int c = 0; c < 4; c++) {
-            ShortVector quants = VectorKernels.load32(w, wb + QS + 32 * c);
-            for (int half = 0; half < 2; half++) {
-                ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * half);
-                IntVector sums = VectorKernels.dotQuants(VectorKernels.nibble(quants, 4 * half), VectorKernels.nibble(quants, 4 * half + 8), act);
-                sumi = sumi.add(sums.mul(KScales.get(scales, 2 * c + half)));
-            }
         }
         return sumi;
     }

@@ -3,6 +3,7 @@ package ignis.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -104,27 +105,30 @@ final class Q5_0Format extends BlockFormat {
             ShortVector quants = VectorKernels.load16(w, wb + QS);
             int qh = w.get(LittleEndian.INT, wb + QH);
             FloatVector d = FloatVector.broadcast(VectorKernels.FLOAT_128, LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
-            IntVector lowSums = halfDot(quants, 0, (short) qh, VectorKernels.load16(a, ab + 2));
-            IntVector highSums = halfDot(quants, 4, (short) (qh >>> 16), VectorKernels.load16(a, ab + 18));
-            low = VectorKernels.toFloat(lowSums).fma(d, low);
-            high = VectorKernels.toFloat(highSums).fma(d, high);
+            for (int half = 0; half < 2; half++) {
+                IntVector sums = halfDot(quants, 4 * half, (short) (qh >>> (16 * half)), VectorKernels.load16(a, ab + 2 + 16 * half));
+                FloatVector updated = VectorKernels.toFloat(sums).fma(d, low);
+                low = high;
+                high = updated;
+            }
         }
         return VectorKernels.sum(low, high);
     }
 
+    /** Lane i of a 16-value half holds values 2i (low byte) and 2i+1: their fifth bits are qh bits 2i, 2i+1. */
     private static final ShortVector EVEN_BITS = ShortVector.fromArray(VectorKernels.SHORT_128,
             new short[] {1, 1 << 2, 1 << 4, 1 << 6, 1 << 8, 1 << 10, 1 << 12, 1 << 14}, 0);
-    private static final ShortVector ODD_BITS = EVEN_BITS.lanewise(VectorOperators.LSHL, 1);
 
     /** The 16 values of one half (nibbles at bit {@code shift}, fifth bits in {@code highBits}) against 16 activation bytes. */
     private static IntVector halfDot(ShortVector quants, int shift, short highBits, ShortVector act) {
         ShortVector bits = ShortVector.broadcast(VectorKernels.SHORT_128, highBits);
-        ShortVector even = VectorKernels.nibble(quants, shift)
-                .lanewise(VectorOperators.OR, (short) 16, bits.and(EVEN_BITS).compare(VectorOperators.NE, 0))
-                .sub((short) 16);
-        ShortVector odd = VectorKernels.nibble(quants, shift + 8)
-                .lanewise(VectorOperators.OR, (short) 16, bits.and(ODD_BITS).compare(VectorOperators.NE, 0))
-                .sub((short) 16);
-        return VectorKernels.dotQuants(even, odd, act);
+        ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+        for (int p = 0; p < 2; p++) {
+            VectorMask<Short> fifthBit = bits.and(EVEN_BITS.lanewise(VectorOperators.LSHL, p)).compare(VectorOperators.NE, 0);
+            ShortVector quant = VectorKernels.nibble(quants, shift + 8 * p).lanewise(VectorOperators.OR, (short) 16, fifthBit)
+                    .sub((short) 16);
+            products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
+        }
+        return VectorKernels.pairSums(products);
     }
 }

@@ -97,7 +97,10 @@ final class Q5_KFormat extends BlockFormat {
     /**
      * ggml_vec_dot_q5_K_q8_K as llama.cpp's AVX2 build runs it, bit for bit: per super-block the
      * 8 int lanes of scaled sums go into 8 float accumulators by fused multiply-add; the min term
-     * goes into a float sum, fused as well; the accumulators are reduced in ggml's order.
+     * goes into a float sum, fused as well; the accumulators are reduced in ggml's order. The
+     * fifth bits come from the qh bytes, shifted down one bit per sub-block so that the current
+     * one is always bit 0 (even value) or bit 8 (odd value) of a lane. The super-block body stays
+     * here for C2 (see {@link Q4_KFormat#dotVector}).
      */
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
         FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
@@ -106,12 +109,30 @@ final class Q5_KFormat extends BlockFormat {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
             float da = a.get(LittleEndian.FLOAT, ab);
+            long scales = KScales.scales(w, wb + SCALES);
+            ShortVector highBits = VectorKernels.load32(w, wb + QH);
+            IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+            for (int c = 0; c < 4; c++) {
+                ShortVector nibbles = VectorKernels.load32(w, wb + QS + 32 * c);
+                for (int h = 0; h < 2; h++) {
+                    ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * h);
+                    ShortVector products = ShortVector.zero(VectorKernels.SHORT_256);
+                    for (int p = 0; p < 2; p++) {
+                        // the fifth bit of byte p sits at bit 8p of the lane; move it to bit 4
+                        ShortVector quant = VectorKernels.nibble(nibbles, 4 * h + 8 * p)
+                                .or(highBits.lanewise(VectorOperators.LSHR, 8 * p).lanewise(VectorOperators.LSHL, 4).and((short) 0x10));
+                        products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
+                    }
+                    sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + h)));
+                    highBits = highBits.lanewise(VectorOperators.LSHR, 1);
+                }
+            }
             float d = da * LittleEndian.half(w, wb);
+            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
+            // scalar work after the vector work: C2 inlines in that order and its budget is tight
             float dmin = -da * LittleEndian.half(w, wb + DMIN);
             // ggml writes summs += dmin * t; the compiler fuses it into a multiply-add
             minTerms = Math.fma(dmin, (float) KScales.minTerm(w, wb + SCALES, a, ab), minTerms);
-            IntVector sumi = scaledSumsVector(w, wb, a, ab, KScales.scales(w, wb + SCALES));
-            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
         }
         return VectorKernels.sum(acc) + minTerms;
     }
@@ -126,28 +147,6 @@ final class Q5_KFormat extends BlockFormat {
                     sub += quant(w, wb, c, h, l) * LittleEndian.signedByte(a, ab + Q8_KFormat.QS + 64 * c + 32 * h + l);
                 }
                 sumi += KScales.get(scales, 2 * c + h) * sub;
-            }
-        }
-        return sumi;
-    }
-
-    /**
-     * {@link #scaledSumsScalar} on 256-bit vectors, as in Q4_K; the qh bytes are shifted down one
-     * bit per sub-block so that the current fifth bit is always bit 0 (even value) or bit 8 (odd).
-     */
-    static IntVector scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
-        IntVector sumi = IntVector.zero(VectorKernels.INT_256);
-        ShortVector highBits = VectorKernels.load32(w, wb + QH);
-        for (int c = 0; c < 4; c++) {
-            ShortVector nibbles = VectorKernels.load32(w, wb + QS + 32 * c);
-            for (int h = 0; h < 2; h++) {
-                ShortVector even = VectorKernels.nibble(nibbles, 4 * h)
-                        .or(highBits.lanewise(VectorOperators.LSHL, 4).and((short) 0x10));
-                ShortVector odd = VectorKernels.nibble(nibbles, 4 * h + 8)
-                        .or(highBits.lanewise(VectorOperators.LSHR, 4).and((short) 0x10));
-                ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * h);
-                sumi = sumi.add(VectorKernels.dotQuants(even, odd, act).mul(KScales.get(scales, 2 * c + h)));
-                highBits = highBits.lanewise(VectorOperators.LSHR, 1);
             }
         }
         return sumi;
