@@ -36,6 +36,7 @@ final class BF16Format extends BlockFormat {
         return VectorKernels.ENABLED ? dotVector(w, wOffset, a, aOffset, n) : dotScalar(w, wOffset, a, aOffset, n);
     }
 
+    /** ggml's scalar loop: float products summed in double. */
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
         double sum = 0;
         for (int i = 0; i < n; i++) {
@@ -46,7 +47,8 @@ final class BF16Format extends BlockFormat {
 
     /**
      * ggml_vec_dot_bf16 as llama.cpp's AVX2 build runs it, bit for bit: per 32 values,
-     * accumulator j adds the products of values 8j..8j+7; the four are reduced in ggml's order;
+     * accumulator j adds the products of values 8j..8j+7 (multiply, then add: not fused, as in
+     * ggml); the four are reduced in ggml's order;
      * the leftover values are summed in double. The accumulators are kept permuted as in
      * {@link F16Format#dotVector}.
      */

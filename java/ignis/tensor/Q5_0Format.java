@@ -92,9 +92,13 @@ final class Q5_0Format extends BlockFormat {
         return sum;
     }
 
+    /** Lane i of a 16-value half holds values 2i (low byte) and 2i+1: their fifth bits are qh bits 2i, 2i+1. */
+    private static final ShortVector EVEN_BITS = ShortVector.fromArray(VectorKernels.SHORT_128,
+            new short[] {1, 1 << 2, 1 << 4, 1 << 6, 1 << 8, 1 << 10, 1 << 12, 1 << 14}, 0);
+
     /**
-     * As {@link Q4_0Format#dotVector}, with the fifth bits: lane i of a 16-value half needs qh bits
-     * 2i (even value) and 2i+1 (odd value) of that half's 16 bits, picked with per-lane masks.
+     * As {@link Q4_0Format#dotVector}, with the fifth bits: for byte p of lane i of a 16-value half,
+     * bit 2i+p of that half's 16 qh bits, picked with per-lane masks.
      */
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
         FloatVector low = FloatVector.zero(VectorKernels.FLOAT_128);
@@ -106,29 +110,21 @@ final class Q5_0Format extends BlockFormat {
             int qh = w.get(LittleEndian.INT, wb + QH);
             FloatVector d = FloatVector.broadcast(VectorKernels.FLOAT_128, LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
             for (int half = 0; half < 2; half++) {
-                IntVector sums = halfDot(quants, 4 * half, (short) (qh >>> (16 * half)), VectorKernels.load16(a, ab + 2 + 16 * half));
-                FloatVector updated = VectorKernels.toFloat(sums).fma(d, low);
+                ShortVector act = VectorKernels.load16(a, ab + 2 + 16 * half);
+                ShortVector highBits = ShortVector.broadcast(VectorKernels.SHORT_128, (short) (qh >>> (16 * half)));
+                ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+                for (int p = 0; p < 2; p++) {
+                    VectorMask<Short> fifthBit = highBits.and(EVEN_BITS.lanewise(VectorOperators.LSHL, p))
+                            .compare(VectorOperators.NE, 0);
+                    ShortVector quant = VectorKernels.nibble(quants, 4 * half + 8 * p)
+                            .lanewise(VectorOperators.OR, (short) 16, fifthBit).sub((short) 16);
+                    products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
+                }
+                FloatVector updated = VectorKernels.toFloat(VectorKernels.pairSums(products)).fma(d, low);
                 low = high;
                 high = updated;
             }
         }
         return VectorKernels.sum(low, high);
-    }
-
-    /** Lane i of a 16-value half holds values 2i (low byte) and 2i+1: their fifth bits are qh bits 2i, 2i+1. */
-    private static final ShortVector EVEN_BITS = ShortVector.fromArray(VectorKernels.SHORT_128,
-            new short[] {1, 1 << 2, 1 << 4, 1 << 6, 1 << 8, 1 << 10, 1 << 12, 1 << 14}, 0);
-
-    /** The 16 values of one half (nibbles at bit {@code shift}, fifth bits in {@code highBits}) against 16 activation bytes. */
-    private static IntVector halfDot(ShortVector quants, int shift, short highBits, ShortVector act) {
-        ShortVector bits = ShortVector.broadcast(VectorKernels.SHORT_128, highBits);
-        ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
-        for (int p = 0; p < 2; p++) {
-            VectorMask<Short> fifthBit = bits.and(EVEN_BITS.lanewise(VectorOperators.LSHL, p)).compare(VectorOperators.NE, 0);
-            ShortVector quant = VectorKernels.nibble(quants, shift + 8 * p).lanewise(VectorOperators.OR, (short) 16, fifthBit)
-                    .sub((short) 16);
-            products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
-        }
-        return VectorKernels.pairSums(products);
     }
 }

@@ -1,5 +1,6 @@
 package ignis.tensor;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -13,16 +14,17 @@ import java.lang.foreign.MemorySegment;
  * Building blocks of the Vector API dot kernels.
  *
  * <p>Quants are loaded as 16-bit lanes, each holding two neighbouring bytes (elements 2i and
- * 2i+1), and unpacked with shifts and masks: every operation keeps the vector shape, because
- * shape-changing conversions (convertShape) inflate C2's intermediate graph until it stops
- * inlining and the vectors get boxed. For the same reason the kernels handle the even and odd
- * bytes of a lane in a two-pass loop (parity p) rather than in two copies of the code. Byte products always fit in 16 bits and are widened to
- * 32-bit lanes by pairs, so lane k of a widened 256-bit result holds elements 4k..4k+3, the
- * grouping of ggml's AVX2 kernels. The 32-value block kernels accumulate those lanes with fused
- * multiply-adds and sum them in ggml's order, so their results equal llama.cpp's AVX2 build bit
- * for bit.
+ * 2i+1), and unpacked with shifts and masks. Every operation keeps the vector shape: shape
+ * changes (convertShape) inflate C2's intermediate graph until it stops inlining and boxes the
+ * vectors. For the same reason the kernels treat the two bytes of a lane in a two-pass loop
+ * (parity p) rather than in two copies of the code, and keep their whole loop body in one method.
  *
- * <p>{@link #ENABLED} is false where the hardware has vectors narrower than 256 bits (then the
+ * <p>Byte products fit in 16 bits and are widened to 32-bit lanes by pairs, so lane k of a
+ * widened 256-bit result holds elements 4k..4k+3, the grouping of ggml's AVX2 kernels. The
+ * kernels accumulate those lanes with fused multiply-adds and reduce them in ggml's order, so
+ * their results equal llama.cpp's AVX2 build bit for bit (see LlamaCppParityTest).
+ *
+ * <p>{@link #ENABLED} is false where the hardware lacks 256-bit integer vectors (AVX2; then the
  * scalar kernels run) or when {@code -Dignis.vector=false}.
  */
 final class VectorKernels {
@@ -32,8 +34,15 @@ final class VectorKernels {
     static final VectorSpecies<Float> FLOAT_128 = FloatVector.SPECIES_128;
     static final VectorSpecies<Float> FLOAT_256 = FloatVector.SPECIES_256;
 
-    static final boolean ENABLED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
+    static final boolean ENABLED = ByteVector.SPECIES_PREFERRED.vectorBitSize() >= 256
             && !"false".equals(System.getProperty("ignis.vector"));
+
+    /** Swaps the 128-bit halves of 8 lanes. */
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromValues(FLOAT_256, 4, 5, 6, 7, 0, 1, 2, 3);
+    /** Swaps lanes 0,1 with 2,3 (and 4,5 with 6,7). */
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromValues(FLOAT_256, 2, 3, 0, 1, 6, 7, 4, 5);
+    /** Swaps neighbouring lanes. */
+    private static final VectorShuffle<Float> SWAP_NEIGHBOURS = VectorShuffle.fromValues(FLOAT_256, 1, 0, 3, 2, 5, 4, 7, 6);
 
     private VectorKernels() {
     }
@@ -78,16 +87,10 @@ final class VectorKernels {
         return sums;
     }
 
+    /** Int lanes as floats (exact below 2^24, as ggml's _mm256_cvtepi32_ps). */
     static FloatVector toFloat(IntVector v) {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
-
-    /** Swaps the 128-bit halves of 8 lanes. */
-    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromValues(FLOAT_256, 4, 5, 6, 7, 0, 1, 2, 3);
-    /** Swaps lanes 0,1 with 2,3 (and 4,5 with 6,7). */
-    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromValues(FLOAT_256, 2, 3, 0, 1, 6, 7, 4, 5);
-    /** Swaps neighbouring lanes. */
-    private static final VectorShuffle<Float> SWAP_NEIGHBOURS = VectorShuffle.fromValues(FLOAT_256, 1, 0, 3, 2, 5, 4, 7, 6);
 
     /** Sum of 8 lanes in the order of ggml's hsum_float_8: s_k = l_k + l_(k+4), then (s0 + s2) + (s1 + s3). */
     static float sum(FloatVector v) {
