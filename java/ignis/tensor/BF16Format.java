@@ -36,6 +36,7 @@ final class BF16Format extends BlockFormat {
         return VectorKernels.ENABLED ? dotVector(w, wOffset, a, aOffset, n) : dotScalar(w, wOffset, a, aOffset, n);
     }
 
+    /** ggml's scalar loop: float products summed in double. */
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
         double sum = 0;
         for (int i = 0; i < n; i++) {
@@ -44,22 +45,39 @@ final class BF16Format extends BlockFormat {
         return (float) sum;
     }
 
-    /** 16 values per step as 8 int lanes: the even value is the low half, the odd one the high half. */
+    /**
+     * ggml_vec_dot_bf16 as llama.cpp's AVX2 build runs it, bit for bit: per 32 values,
+     * accumulator j adds the products of values 8j..8j+7 (multiply, then add: not fused, as in
+     * ggml); the four are reduced in ggml's order;
+     * the leftover values are summed in double. The accumulators are kept permuted as in
+     * {@link F16Format#dotVector}.
+     */
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
-        FloatVector evens = FloatVector.zero(VectorKernels.FLOAT_256);
-        FloatVector odds = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc1 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc2 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc3 = FloatVector.zero(VectorKernels.FLOAT_256);
         int i = 0;
-        for (; i + 16 <= n; i += 16) {
-            IntVector wv = IntVector.fromMemorySegment(VectorKernels.INT_256, w, wOffset + 2L * i, LittleEndian.ORDER);
-            IntVector av = IntVector.fromMemorySegment(VectorKernels.INT_256, a, aOffset + 2L * i, LittleEndian.ORDER);
-            evens = wv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(av.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), evens);
-            odds = wv.and(0xFFFF0000).reinterpretAsFloats().fma(av.and(0xFFFF0000).reinterpretAsFloats(), odds);
+        for (; i + 32 <= n; i += 32) {
+            for (int half = 0; half < 2; half++) {
+                long offset = 2L * i + 32L * half;
+                IntVector wv = IntVector.fromMemorySegment(VectorKernels.INT_256, w, wOffset + offset, LittleEndian.ORDER);
+                IntVector av = IntVector.fromMemorySegment(VectorKernels.INT_256, a, aOffset + offset, LittleEndian.ORDER);
+                FloatVector evenProducts = wv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                        .mul(av.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats());
+                FloatVector oddProducts = wv.and(0xFFFF0000).reinterpretAsFloats().mul(av.and(0xFFFF0000).reinterpretAsFloats());
+                FloatVector evens = evenProducts.add(acc0);
+                FloatVector odds = oddProducts.add(acc1);
+                acc0 = acc2;
+                acc1 = acc3;
+                acc2 = evens;
+                acc3 = odds;
+            }
         }
-        float sum = VectorKernels.sum(evens.add(odds));
+        double sum = VectorKernels.reduceEvenOdd(acc0.add(acc2), acc1.add(acc3), false);
         for (; i < n; i++) {
             sum += value(w, wOffset, i) * value(a, aOffset, i);
         }
-        return sum;
+        return (float) sum;
     }
 }

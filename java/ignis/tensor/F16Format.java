@@ -33,6 +33,7 @@ final class F16Format extends BlockFormat {
         return VectorKernels.ENABLED ? dotVector(w, wOffset, a, aOffset, n) : dotScalar(w, wOffset, a, aOffset, n);
     }
 
+    /** ggml's scalar loop: float products summed in double. */
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
         double sum = 0;
         for (int i = 0; i < n; i++) {
@@ -41,26 +42,44 @@ final class F16Format extends BlockFormat {
         return (float) sum;
     }
 
+    /**
+     * ggml_vec_dot_f16 as llama.cpp's AVX2 build runs it, bit for bit: per 32 values, accumulator
+     * j takes values 8j..8j+7 by fused multiply-adds; the four are reduced in ggml's order; the
+     * leftover values are summed in double.
+     *
+     * <p>Loads of 32 bytes give int lanes holding two halves each, so the accumulators here are
+     * kept permuted: one takes the even values of the first 16, one their odd values, and so on.
+     * Each lane still sees exactly the values, in the order, of one lane of ggml's accumulators,
+     * and {@link VectorKernels#reduceEvenOdd} undoes the permutation in the final sum.
+     */
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
-        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc1 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc2 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc3 = FloatVector.zero(VectorKernels.FLOAT_256);
         int i = 0;
-        // 16 halves per step, as 8 int lanes holding an even and an odd element each.
-        for (; i + 16 <= n; i += 16) {
-            IntVector wv = IntVector.fromMemorySegment(VectorKernels.INT_256, w, wOffset + 2L * i, LittleEndian.ORDER);
-            IntVector av = IntVector.fromMemorySegment(VectorKernels.INT_256, a, aOffset + 2L * i, LittleEndian.ORDER);
-            // A loop rather than two copies: C2 unrolls it after inlining, while a second copy of
-            // the conversion would exceed its inlining budget.
-            for (int shift = 0; shift <= 16; shift += 16) {
+        for (; i + 32 <= n; i += 32) {
+            // t = 0..3: even, odd values of the first 16, then of the next 16; acc0 takes them in
+            // turn as the accumulators rotate (a loop: C2 could not inline the conversion 4 times).
+            for (int t = 0; t < 4; t++) {
+                long offset = 2L * i + 32L * (t >> 1);
+                int shift = 16 * (t & 1);
+                IntVector wv = IntVector.fromMemorySegment(VectorKernels.INT_256, w, wOffset + offset, LittleEndian.ORDER);
+                IntVector av = IntVector.fromMemorySegment(VectorKernels.INT_256, a, aOffset + offset, LittleEndian.ORDER);
                 FloatVector wf = halfToFloat(wv.lanewise(VectorOperators.LSHR, shift).and(0xFFFF));
                 FloatVector af = halfToFloat(av.lanewise(VectorOperators.LSHR, shift).and(0xFFFF));
-                acc = wf.fma(af, acc);
+                FloatVector next = acc1;
+                acc1 = acc2;
+                acc2 = acc3;
+                acc3 = wf.fma(af, acc0);
+                acc0 = next;
             }
         }
-        float sum = VectorKernels.sum(acc);
+        double sum = VectorKernels.reduceEvenOdd(acc0.add(acc2), acc1.add(acc3), true);
         for (; i < n; i++) {
             sum += LittleEndian.half(w, wOffset + 2L * i) * LittleEndian.half(a, aOffset + 2L * i);
         }
-        return sum;
+        return (float) sum;
     }
 
     /**

@@ -1,14 +1,14 @@
 package ignis.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
 /** Plain little-endian float32 values (ggml F32); dot partner F32. */
 final class F32Format extends BlockFormat {
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** 256 bits, as in llama.cpp's AVX2 build, whose summation order the kernel reproduces. */
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
 
     F32Format() {
         super(GGMLType.F32, GGMLType.F32);
@@ -29,6 +29,7 @@ final class F32Format extends BlockFormat {
         return VectorKernels.ENABLED ? dotVector(w, wOffset, a, aOffset, n) : dotScalar(w, wOffset, a, aOffset, n);
     }
 
+    /** ggml's scalar loop: float products summed in double. */
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
         double sum = 0;
         for (int i = 0; i < n; i++) {
@@ -37,27 +38,26 @@ final class F32Format extends BlockFormat {
         return (float) sum;
     }
 
+    /**
+     * ggml_vec_dot_f32 as llama.cpp's AVX2 build runs it, bit for bit: per 32 values, accumulator
+     * j takes values 8j..8j+7 by fused multiply-adds; the four are reduced in ggml's order; the
+     * leftover values are added in float.
+     */
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
-        int lanes = SPECIES.length();
-        long step = 4L * lanes;
         FloatVector acc0 = FloatVector.zero(SPECIES);
         FloatVector acc1 = FloatVector.zero(SPECIES);
         FloatVector acc2 = FloatVector.zero(SPECIES);
         FloatVector acc3 = FloatVector.zero(SPECIES);
         int i = 0;
-        // Four independent accumulators hide the latency of the fused multiply-adds.
-        for (; i + 4 * lanes <= n; i += 4 * lanes) {
+        for (; i + 32 <= n; i += 32) {
             long wo = wOffset + 4L * i;
             long ao = aOffset + 4L * i;
             acc0 = load(w, wo).fma(load(a, ao), acc0);
-            acc1 = load(w, wo + step).fma(load(a, ao + step), acc1);
-            acc2 = load(w, wo + 2 * step).fma(load(a, ao + 2 * step), acc2);
-            acc3 = load(w, wo + 3 * step).fma(load(a, ao + 3 * step), acc3);
+            acc1 = load(w, wo + 32).fma(load(a, ao + 32), acc1);
+            acc2 = load(w, wo + 64).fma(load(a, ao + 64), acc2);
+            acc3 = load(w, wo + 96).fma(load(a, ao + 96), acc3);
         }
-        for (; i + lanes <= n; i += lanes) {
-            acc0 = load(w, wOffset + 4L * i).fma(load(a, aOffset + 4L * i), acc0);
-        }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorKernels.reduceLikeGgmlF32(acc0, acc1, acc2, acc3);
         for (; i < n; i++) {
             sum += w.get(LittleEndian.FLOAT, wOffset + 4L * i) * a.get(LittleEndian.FLOAT, aOffset + 4L * i);
         }

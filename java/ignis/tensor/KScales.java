@@ -59,9 +59,18 @@ final class KScales {
     static int minTerm(MemorySegment w, long scalesOffset, MemorySegment a, long activationBlock) {
         long mins = mins(w, scalesOffset);
         int sum = 0;
-        for (int s = 0; s < 8; s++) {
-            sum += get(mins, s) * (Q8_KFormat.bsum(a, activationBlock, 2 * s) + Q8_KFormat.bsum(a, activationBlock, 2 * s + 1));
+        for (int k = 0; k < 4; k++) {
+            sum += minPairTerm(mins, a, activationBlock, k);
         }
         return sum;
+    }
+
+    /** The min term of sub-blocks 2k and 2k+1 only: lane k of ggml's AVX2 min products. */
+    static int minPairTerm(long mins, MemorySegment a, long activationBlock, int k) {
+        // the four bsums 4k..4k+3 (16 values each) in one little-endian load
+        long bsums = a.get(LittleEndian.LONG, activationBlock + Q8_KFormat.BSUMS + 8L * k);
+        int first = (short) bsums + (short) (bsums >>> 16);
+        int second = (short) (bsums >>> 32) + (short) (bsums >>> 48);
+        return get(mins, 2 * k) * first + get(mins, 2 * k + 1) * second;
     }
 }

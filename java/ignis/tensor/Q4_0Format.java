@@ -1,6 +1,7 @@
 package ignis.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.MemorySegment;
@@ -81,26 +82,33 @@ final class Q4_0Format extends BlockFormat {
     }
 
     /**
-     * 128-bit lanes: the 16 quant bytes as 8 shorts, lane i holding values 2i, 2i+1 (low nibbles)
-     * and 2i+16, 2i+17 (high nibbles), matched with the activation's two 16-byte halves.
+     * ggml's AVX2 kernel on 128-bit vectors: the 16 quant bytes as 8 shorts (lane i holds values
+     * 2i, 2i+1 in its low nibbles and 2i+16, 2i+17 in its high nibbles); values 0..15 feed float
+     * lanes 0..3, values 16..31 lanes 4..7, as ggml lays out its 8 accumulator lanes.
      */
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_128);
+        FloatVector low = FloatVector.zero(VectorKernels.FLOAT_128);
+        FloatVector high = FloatVector.zero(VectorKernels.FLOAT_128);
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_0Format.BYTES;
             ShortVector quants = VectorKernels.load16(w, wb + QS);
-            ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+            FloatVector d = FloatVector.broadcast(VectorKernels.FLOAT_128, LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
+            // half 0: low nibbles with activation bytes 0..15 into low; half 1: high nibbles with
+            // bytes 16..31 into high (the two swap each time: one copy of the code for C2 to inline)
             for (int half = 0; half < 2; half++) {
                 ShortVector act = VectorKernels.load16(a, ab + 2 + 16 * half);
-                ShortVector even = VectorKernels.nibble(quants, 4 * half).sub((short) 8);
-                ShortVector odd = VectorKernels.nibble(quants, 4 * half + 8).sub((short) 8);
-                products = products.add(even.mul(VectorKernels.evenBytes(act))).add(odd.mul(VectorKernels.oddBytes(act)));
+                ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+                for (int p = 0; p < 2; p++) {
+                    ShortVector quant = VectorKernels.nibble(quants, 4 * half + 8 * p).sub((short) 8);
+                    products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
+                }
+                IntVector sums = VectorKernels.pairSums(products);
+                FloatVector updated = VectorKernels.toFloat(sums).fma(d, low);
+                low = high;
+                high = updated;
             }
-            float d = LittleEndian.half(w, wb) * LittleEndian.half(a, ab);
-            acc = VectorKernels.toFloat(VectorKernels.pairSums(products))
-                    .fma(FloatVector.broadcast(VectorKernels.FLOAT_128, d), acc);
         }
-        return VectorKernels.sum(acc);
+        return VectorKernels.sum(low, high);
     }
 }

@@ -1,6 +1,7 @@
 package ignis.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.MemorySegment;
@@ -83,26 +84,29 @@ final class Q4_1Format extends BlockFormat {
         return sum + minTerms;
     }
 
-    /** As {@link Q4_0Format#dotVector} without the offset of 8, plus the min terms m * s. */
+    /** As {@link Q4_0Format#dotVector} without the offset of 8, plus the min terms m * s added at the end, as ggml does. */
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_128);
+        FloatVector low = FloatVector.zero(VectorKernels.FLOAT_128);
+        FloatVector high = FloatVector.zero(VectorKernels.FLOAT_128);
         float minTerms = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_1Format.BYTES;
             ShortVector quants = VectorKernels.load16(w, wb + QS);
-            ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+            FloatVector d = FloatVector.broadcast(VectorKernels.FLOAT_128, LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
             for (int half = 0; half < 2; half++) {
                 ShortVector act = VectorKernels.load16(a, ab + Q8_1Format.QS + 16 * half);
-                ShortVector even = VectorKernels.nibble(quants, 4 * half);
-                ShortVector odd = VectorKernels.nibble(quants, 4 * half + 8);
-                products = products.add(even.mul(VectorKernels.evenBytes(act))).add(odd.mul(VectorKernels.oddBytes(act)));
+                ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+                for (int p = 0; p < 2; p++) {
+                    products = products.add(VectorKernels.nibble(quants, 4 * half + 8 * p).mul(VectorKernels.signedByte(act, p)));
+                }
+                IntVector sums = VectorKernels.pairSums(products);
+                FloatVector updated = VectorKernels.toFloat(sums).fma(d, low);
+                low = high;
+                high = updated;
             }
-            float d = LittleEndian.half(w, wb) * LittleEndian.half(a, ab);
-            acc = VectorKernels.toFloat(VectorKernels.pairSums(products))
-                    .fma(FloatVector.broadcast(VectorKernels.FLOAT_128, d), acc);
             minTerms += LittleEndian.half(w, wb + MIN) * LittleEndian.half(a, ab + Q8_1Format.SUM);
         }
-        return VectorKernels.sum(acc) + minTerms;
+        return VectorKernels.sum(low, high) + minTerms;
     }
 }

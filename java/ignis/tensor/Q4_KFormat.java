@@ -1,8 +1,8 @@
 package ignis.tensor;
 
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -63,29 +63,72 @@ final class Q4_KFormat extends BlockFormat {
 
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, VectorKernels.ENABLED);
+        return VectorKernels.ENABLED
+                ? dotVector(w, wOffset, a, aOffset, blocks)
+                : dotScalar(w, wOffset, a, aOffset, blocks);
     }
 
+    /** The plain version: per super-block the exact integer sums, d * sum - dmin * min term in float. */
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, false);
-    }
-
-    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, true);
-    }
-
-    /** Per super-block: exact integer sums (scalar or vector), then d * sum - dmin * min term in float. */
-    private static float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks, boolean vector) {
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
             long scales = KScales.scales(w, wb + SCALES);
-            int sumi = vector ? scaledSumsVector(w, wb, a, ab, scales) : scaledSumsScalar(w, wb, a, ab, scales);
+            int sumi = scaledSumsScalar(w, wb, a, ab, scales);
             float da = a.get(LittleEndian.FLOAT, ab);
             sum += da * LittleEndian.half(w, wb) * sumi - da * LittleEndian.half(w, wb + DMIN) * KScales.minTerm(w, wb + SCALES, a, ab);
         }
         return sum;
+    }
+
+    /**
+     * ggml_vec_dot_q4_K_q8_K as llama.cpp's AVX2 build runs it, bit for bit: per super-block the
+     * 8 int lanes of scaled sums (lane k: values 4k..4k+3 of each 32) go into 8 float
+     * accumulators by fused multiply-add; the min terms into 4 more (one per pair of
+     * sub-blocks); both are reduced in ggml's order.
+     *
+     * <p>The super-block body stays in this method: C2 boxes vectors passed to or returned from
+     * a method it did not inline, and it will not inline one it compiled on its own first.
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
+        float min0 = 0;
+        float min1 = 0;
+        float min2 = 0;
+        float min3 = 0;
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
+            float da = a.get(LittleEndian.FLOAT, ab);
+            long scales = KScales.scales(w, wb + SCALES);
+            IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+            for (int c = 0; c < 4; c++) {
+                ShortVector quants = VectorKernels.load32(w, wb + QS + 32 * c);
+                for (int half = 0; half < 2; half++) {
+                    ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * half);
+                    ShortVector products = ShortVector.zero(VectorKernels.SHORT_256);
+                    for (int p = 0; p < 2; p++) {
+                        products = products.add(VectorKernels.nibble(quants, 4 * half + 8 * p).mul(VectorKernels.signedByte(act, p)));
+                    }
+                    sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + half)));
+                }
+            }
+            float d = da * LittleEndian.half(w, wb);
+            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
+            // scalar work after the vector work: C2 inlines in that order and its budget is tight
+            float dmin = -da * LittleEndian.half(w, wb + DMIN);
+            long mins = KScales.mins(w, wb + SCALES);
+            for (int k = 0; k < 4; k++) {
+                // min_k += dmin * (min term of sub-blocks 2k, 2k+1); the four rotate through min0
+                float next = min1;
+                min1 = min2;
+                min2 = min3;
+                min3 = Math.fma(dmin, (float) KScales.minPairTerm(mins, a, ab, k), min0);
+                min0 = next;
+            }
+        }
+        return VectorKernels.sum(acc) + ((min0 + min2) + (min1 + min3));
     }
 
     /** Sum over the 8 sub-blocks of scale * (dot of the 4-bit quants with the activation quants). */
@@ -102,20 +145,5 @@ final class Q4_KFormat extends BlockFormat {
             sumi += KScales.get(scales, 2 * c) * low + KScales.get(scales, 2 * c + 1) * high;
         }
         return sumi;
-    }
-
-    /** {@link #scaledSumsScalar} on 256-bit vectors: per 32-byte chunk, low then high nibbles. */
-    static int scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
-        IntVector sumi = IntVector.zero(VectorKernels.INT_256);
-        for (int c = 0; c < 4; c++) {
-            ShortVector quants = VectorKernels.load32(w, wb + QS + 32 * c);
-            for (int half = 0; half < 2; half++) {
-                ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * half);
-                ShortVector products = VectorKernels.nibble(quants, 4 * half).mul(VectorKernels.evenBytes(act))
-                        .add(VectorKernels.nibble(quants, 4 * half + 8).mul(VectorKernels.oddBytes(act)));
-                sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + half)));
-            }
-        }
-        return sumi.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -1,5 +1,11 @@
 package ignis.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -66,7 +72,9 @@ final class Q5_0Format extends BlockFormat {
 
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dotScalar(w, wOffset, a, aOffset, blocks);
+        return VectorKernels.ENABLED
+                ? dotVector(w, wOffset, a, aOffset, blocks)
+                : dotScalar(w, wOffset, a, aOffset, blocks);
     }
 
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
@@ -82,5 +90,41 @@ final class Q5_0Format extends BlockFormat {
             sum += sumi * (LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
         }
         return sum;
+    }
+
+    /** Lane i of a 16-value half holds values 2i (low byte) and 2i+1: their fifth bits are qh bits 2i, 2i+1. */
+    private static final ShortVector EVEN_BITS = ShortVector.fromArray(VectorKernels.SHORT_128,
+            new short[] {1, 1 << 2, 1 << 4, 1 << 6, 1 << 8, 1 << 10, 1 << 12, 1 << 14}, 0);
+
+    /**
+     * As {@link Q4_0Format#dotVector}, with the fifth bits: for byte p of lane i of a 16-value half,
+     * bit 2i+p of that half's 16 qh bits, picked with per-lane masks.
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        FloatVector low = FloatVector.zero(VectorKernels.FLOAT_128);
+        FloatVector high = FloatVector.zero(VectorKernels.FLOAT_128);
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * Q8_0Format.BYTES;
+            ShortVector quants = VectorKernels.load16(w, wb + QS);
+            int qh = w.get(LittleEndian.INT, wb + QH);
+            FloatVector d = FloatVector.broadcast(VectorKernels.FLOAT_128, LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
+            for (int half = 0; half < 2; half++) {
+                ShortVector act = VectorKernels.load16(a, ab + 2 + 16 * half);
+                ShortVector highBits = ShortVector.broadcast(VectorKernels.SHORT_128, (short) (qh >>> (16 * half)));
+                ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+                for (int p = 0; p < 2; p++) {
+                    VectorMask<Short> fifthBit = highBits.and(EVEN_BITS.lanewise(VectorOperators.LSHL, p))
+                            .compare(VectorOperators.NE, 0);
+                    ShortVector quant = VectorKernels.nibble(quants, 4 * half + 8 * p)
+                            .lanewise(VectorOperators.OR, (short) 16, fifthBit).sub((short) 16);
+                    products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
+                }
+                FloatVector updated = VectorKernels.toFloat(VectorKernels.pairSums(products)).fma(d, low);
+                low = high;
+                high = updated;
+            }
+        }
+        return VectorKernels.sum(low, high);
     }
 }

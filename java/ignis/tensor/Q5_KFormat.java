@@ -1,5 +1,6 @@
 package ignis.tensor;
 
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -74,29 +75,66 @@ final class Q5_KFormat extends BlockFormat {
 
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, VectorKernels.ENABLED);
+        return VectorKernels.ENABLED
+                ? dotVector(w, wOffset, a, aOffset, blocks)
+                : dotScalar(w, wOffset, a, aOffset, blocks);
     }
 
+    /** The plain version: per super-block the exact integer sums, d * sum - dmin * min term in float. */
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, false);
-    }
-
-    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, true);
-    }
-
-    /** Per super-block: exact integer sums (scalar or vector), then d * sum - dmin * min term in float. */
-    private static float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks, boolean vector) {
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
             long scales = KScales.scales(w, wb + SCALES);
-            int sumi = vector ? scaledSumsVector(w, wb, a, ab, scales) : scaledSumsScalar(w, wb, a, ab, scales);
+            int sumi = scaledSumsScalar(w, wb, a, ab, scales);
             float da = a.get(LittleEndian.FLOAT, ab);
             sum += da * LittleEndian.half(w, wb) * sumi - da * LittleEndian.half(w, wb + DMIN) * KScales.minTerm(w, wb + SCALES, a, ab);
         }
         return sum;
+    }
+
+    /**
+     * ggml_vec_dot_q5_K_q8_K as llama.cpp's AVX2 build runs it, bit for bit: per super-block the
+     * 8 int lanes of scaled sums go into 8 float accumulators by fused multiply-add; the min term
+     * goes into a float sum, fused as well; the accumulators are reduced in ggml's order. The
+     * fifth bits come from the qh bytes, shifted down one bit per sub-block so that the current
+     * one is always bit 0 (even value) or bit 8 (odd value) of a lane. The super-block body stays
+     * here for C2 (see {@link Q4_KFormat#dotVector}).
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
+        float minTerms = 0;
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
+            float da = a.get(LittleEndian.FLOAT, ab);
+            long scales = KScales.scales(w, wb + SCALES);
+            ShortVector highBits = VectorKernels.load32(w, wb + QH);
+            IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+            for (int c = 0; c < 4; c++) {
+                ShortVector nibbles = VectorKernels.load32(w, wb + QS + 32 * c);
+                for (int h = 0; h < 2; h++) {
+                    ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * h);
+                    ShortVector products = ShortVector.zero(VectorKernels.SHORT_256);
+                    for (int p = 0; p < 2; p++) {
+                        // the fifth bit of byte p sits at bit 8p of the lane; move it to bit 4
+                        ShortVector quant = VectorKernels.nibble(nibbles, 4 * h + 8 * p)
+                                .or(highBits.lanewise(VectorOperators.LSHR, 8 * p).lanewise(VectorOperators.LSHL, 4).and((short) 0x10));
+                        products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
+                    }
+                    sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + h)));
+                    highBits = highBits.lanewise(VectorOperators.LSHR, 1);
+                }
+            }
+            float d = da * LittleEndian.half(w, wb);
+            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
+            // scalar work after the vector work: C2 inlines in that order and its budget is tight
+            float dmin = -da * LittleEndian.half(w, wb + DMIN);
+            // ggml writes summs += dmin * t; the compiler fuses it into a multiply-add
+            minTerms = Math.fma(dmin, (float) KScales.minTerm(w, wb + SCALES, a, ab), minTerms);
+        }
+        return VectorKernels.sum(acc) + minTerms;
     }
 
     /** Sum over the 8 sub-blocks of scale * (dot of the 5-bit quants with the activation quants). */
@@ -112,28 +150,5 @@ final class Q5_KFormat extends BlockFormat {
             }
         }
         return sumi;
-    }
-
-    /**
-     * {@link #scaledSumsScalar} on 256-bit vectors, as in Q4_K; the qh bytes are shifted down one
-     * bit per sub-block so that the current fifth bit is always bit 0 (even value) or bit 8 (odd).
-     */
-    static int scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
-        IntVector sumi = IntVector.zero(VectorKernels.INT_256);
-        ShortVector highBits = VectorKernels.load32(w, wb + QH);
-        for (int c = 0; c < 4; c++) {
-            ShortVector nibbles = VectorKernels.load32(w, wb + QS + 32 * c);
-            for (int h = 0; h < 2; h++) {
-                ShortVector even = VectorKernels.nibble(nibbles, 4 * h)
-                        .or(highBits.lanewise(VectorOperators.LSHL, 4).and((short) 0x10));
-                ShortVector odd = VectorKernels.nibble(nibbles, 4 * h + 8)
-                        .or(highBits.lanewise(VectorOperators.LSHR, 4).and((short) 0x10));
-                ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 64 * c + 32 * h);
-                ShortVector products = even.mul(VectorKernels.evenBytes(act)).add(odd.mul(VectorKernels.oddBytes(act)));
-                sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + h)));
-                highBits = highBits.lanewise(VectorOperators.LSHR, 1);
-            }
-        }
-        return sumi.reduceLanes(VectorOperators.ADD);
     }
 }

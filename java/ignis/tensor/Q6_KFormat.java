@@ -1,8 +1,8 @@
 package ignis.tensor;
 
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -20,8 +20,8 @@ final class Q6_KFormat extends BlockFormat {
     private static final int QH = 128;
     private static final int SCALES = 192;
     private static final int D = 208;
-    /** Int lanes 4..7: the second 16 values of a 32-value group. */
-    private static final VectorMask<Integer> UPPER_LANES = VectorMask.fromLong(VectorKernels.INT_256, 0xF0);
+    /** 1 in int lanes 4..7 (the second 16 values of a 32-value group), 0 in lanes 0..3. */
+    private static final IntVector UPPER_LANES = IntVector.fromArray(VectorKernels.INT_256, new int[] {0, 0, 0, 0, 1, 1, 1, 1}, 0);
 
     Q6_KFormat() {
         super(GGMLType.Q6_K, GGMLType.Q8_K);
@@ -101,27 +101,64 @@ final class Q6_KFormat extends BlockFormat {
 
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, VectorKernels.ENABLED);
+        return VectorKernels.ENABLED
+                ? dotVector(w, wOffset, a, aOffset, blocks)
+                : dotScalar(w, wOffset, a, aOffset, blocks);
     }
 
+    /** The plain version: per super-block the exact integer sums, scaled by d in float. */
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, false);
-    }
-
-    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        return dot(w, wOffset, a, aOffset, blocks, true);
-    }
-
-    /** Per super-block: exact integer sums (scalar or vector), then scaled by d in float. */
-    private static float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks, boolean vector) {
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
-            int sumi = vector ? scaledSumsVector(w, wb, a, ab) : scaledSumsScalar(w, wb, a, ab);
+            int sumi = scaledSumsScalar(w, wb, a, ab);
             sum += a.get(LittleEndian.FLOAT, ab) * LittleEndian.half(w, wb + D) * sumi;
         }
         return sum;
+    }
+
+    /**
+     * ggml_vec_dot_q6_K_q8_K as llama.cpp's AVX2 build runs it, bit for bit: per super-block the
+     * 8 int lanes of scaled sums go into 8 float accumulators by fused multiply-add, reduced in
+     * ggml's order. Per 32 values 128h+32k..: the quants are rebuilt from a 32-byte ql chunk and
+     * the qh chunk of the half (shifted down 2 bits per k); int lanes 0..3 hold the first 16
+     * values (scale 2k), lanes 4..7 the next 16 (scale 2k+1). The super-block body stays here
+     * for C2 (see {@link Q4_KFormat#dotVector}).
+     */
+    static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
+            IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+            for (int h = 0; h < 2; h++) {
+                ShortVector highBits = VectorKernels.load32(w, wb + QH + 32 * h);
+                for (int k = 0; k < 4; k++) {
+                    ShortVector lowBits = VectorKernels.load32(w, wb + 64 * h + 32 * (k & 1));
+                    int shift = 4 * (k >> 1);
+                    ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 128 * h + 32 * k);
+                    ShortVector products = ShortVector.zero(VectorKernels.SHORT_256);
+                    for (int p = 0; p < 2; p++) {
+                        // the two high bits of byte p sit at bits 8p, 8p+1 of the lane; move them to bits 4, 5
+                        ShortVector quant = VectorKernels.nibble(lowBits, shift + 8 * p)
+                                .or(highBits.lanewise(VectorOperators.LSHR, 8 * p).lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
+                                .sub((short) 32);
+                        products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
+                    }
+                    long scaleAt = wb + SCALES + 8 * h + 2 * k;
+                    int first = LittleEndian.signedByte(w, scaleAt);
+                    int second = LittleEndian.signedByte(w, scaleAt + 1);
+                    // lanes 0..3 scale by the first, lanes 4..7 by the second
+                    IntVector scale = UPPER_LANES.mul(second - first).add(first);
+                    sumi = sumi.add(VectorKernels.pairSums(products).mul(scale));
+                    highBits = highBits.lanewise(VectorOperators.LSHR, 2);
+                }
+            }
+            float d = a.get(LittleEndian.FLOAT, ab) * LittleEndian.half(w, wb + D);
+            acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
+        }
+        return VectorKernels.sum(acc);
     }
 
     /** Sum over the 16 groups of 16 values of scale * (dot of the quants - 32 with the activation quants). */
@@ -140,33 +177,5 @@ final class Q6_KFormat extends BlockFormat {
             }
         }
         return sumi;
-    }
-
-    /**
-     * {@link #scaledSumsScalar} on 256-bit vectors, per 32 values 128h+32k..: the quants rebuilt
-     * from a 32-byte ql chunk and the qh chunk of the half (shifted down 2 bits per k); int lanes
-     * 0..3 hold the first 16 values (scale 2k), lanes 4..7 the next 16 (scale 2k+1).
-     */
-    static int scaledSumsVector(MemorySegment w, long wb, MemorySegment a, long ab) {
-        IntVector sumi = IntVector.zero(VectorKernels.INT_256);
-        for (int h = 0; h < 2; h++) {
-            ShortVector highBits = VectorKernels.load32(w, wb + QH + 32 * h);
-            for (int k = 0; k < 4; k++) {
-                ShortVector lowBits = VectorKernels.load32(w, wb + 64 * h + 32 * (k & 1));
-                int shift = 4 * (k >> 1);
-                ShortVector even = VectorKernels.nibble(lowBits, shift)
-                        .or(highBits.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32);
-                ShortVector odd = VectorKernels.nibble(lowBits, shift + 8)
-                        .or(highBits.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)).sub((short) 32);
-                ShortVector act = VectorKernels.load32(a, ab + Q8_KFormat.QS + 128 * h + 32 * k);
-                ShortVector products = even.mul(VectorKernels.evenBytes(act)).add(odd.mul(VectorKernels.oddBytes(act)));
-                long scaleAt = wb + SCALES + 8 * h + 2 * k;
-                IntVector scale = IntVector.broadcast(VectorKernels.INT_256, LittleEndian.signedByte(w, scaleAt))
-                        .blend(LittleEndian.signedByte(w, scaleAt + 1), UPPER_LANES);
-                sumi = sumi.add(VectorKernels.pairSums(products).mul(scale));
-                highBits = highBits.lanewise(VectorOperators.LSHR, 2);
-            }
-        }
-        return sumi.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -1,9 +1,11 @@
 package ignis.tensor;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -12,13 +14,17 @@ import java.lang.foreign.MemorySegment;
  * Building blocks of the Vector API dot kernels.
  *
  * <p>Quants are loaded as 16-bit lanes, each holding two neighbouring bytes (elements 2i and
- * 2i+1), and unpacked with shifts and masks: every operation keeps the vector shape, because
- * shape-changing conversions (convertShape) inflate C2's intermediate graph until it stops
- * inlining and the vectors get boxed. Byte products always fit in 16 bits and are widened to
- * 32-bit lanes by pairs, so lane k of a widened 256-bit result holds elements 4k..4k+3, the
- * grouping of ggml's AVX2 kernels.
+ * 2i+1), and unpacked with shifts and masks. Every operation keeps the vector shape: shape
+ * changes (convertShape) inflate C2's intermediate graph until it stops inlining and boxes the
+ * vectors. For the same reason the kernels treat the two bytes of a lane in a two-pass loop
+ * (parity p) rather than in two copies of the code, and keep their whole loop body in one method.
  *
- * <p>{@link #ENABLED} is false where the hardware has vectors narrower than 256 bits (then the
+ * <p>Byte products fit in 16 bits and are widened to 32-bit lanes by pairs, so lane k of a
+ * widened 256-bit result holds elements 4k..4k+3, the grouping of ggml's AVX2 kernels. The
+ * kernels accumulate those lanes with fused multiply-adds and reduce them in ggml's order, so
+ * their results equal llama.cpp's AVX2 build bit for bit (see LlamaCppParityTest).
+ *
+ * <p>{@link #ENABLED} is false where the hardware lacks 256-bit integer vectors (AVX2; then the
  * scalar kernels run) or when {@code -Dignis.vector=false}.
  */
 final class VectorKernels {
@@ -28,8 +34,15 @@ final class VectorKernels {
     static final VectorSpecies<Float> FLOAT_128 = FloatVector.SPECIES_128;
     static final VectorSpecies<Float> FLOAT_256 = FloatVector.SPECIES_256;
 
-    static final boolean ENABLED = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
+    static final boolean ENABLED = ByteVector.SPECIES_PREFERRED.vectorBitSize() >= 256
             && !"false".equals(System.getProperty("ignis.vector"));
+
+    /** Swaps the 128-bit halves of 8 lanes. */
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromValues(FLOAT_256, 4, 5, 6, 7, 0, 1, 2, 3);
+    /** Swaps lanes 0,1 with 2,3 (and 4,5 with 6,7). */
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromValues(FLOAT_256, 2, 3, 0, 1, 6, 7, 4, 5);
+    /** Swaps neighbouring lanes. */
+    private static final VectorShuffle<Float> SWAP_NEIGHBOURS = VectorShuffle.fromValues(FLOAT_256, 1, 0, 3, 2, 5, 4, 7, 6);
 
     private VectorKernels() {
     }
@@ -44,14 +57,9 @@ final class VectorKernels {
         return ShortVector.fromMemorySegment(SHORT_128, s, offset, LittleEndian.ORDER);
     }
 
-    /** The low (even-indexed) byte of each lane, sign-extended. */
-    static ShortVector evenBytes(ShortVector v) {
-        return v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
-    }
-
-    /** The high (odd-indexed) byte of each lane, sign-extended. */
-    static ShortVector oddBytes(ShortVector v) {
-        return v.lanewise(VectorOperators.ASHR, 8);
+    /** Byte {@code p} of each lane (0: the low byte, the even element; 1: the high byte, the odd one), sign-extended. */
+    static ShortVector signedByte(ShortVector v, int p) {
+        return v.lanewise(VectorOperators.LSHL, 8 - 8 * p).lanewise(VectorOperators.ASHR, 8);
     }
 
     /** Bits {@code shift..shift+3} of each lane: one nibble, 0..15. */
@@ -68,25 +76,64 @@ final class VectorKernels {
 
     /**
      * Dot products of signed bytes: {@code w} and {@code a} hold the same elements two per lane;
-     * the result lanes hold the sums of four neighbouring products.
+     * the result lanes hold the sums of four neighbouring products. (Each product is widened on
+     * its own: two products of -128 * -128 would not fit in a short.)
      */
     static IntVector dotBytes(ShortVector w, ShortVector a) {
-        return pairSums(evenBytes(w).mul(evenBytes(a))).add(pairSums(oddBytes(w).mul(oddBytes(a))));
+        IntVector sums = IntVector.zero(INT_256);
+        for (int p = 0; p < 2; p++) {
+            sums = sums.add(pairSums(signedByte(w, p).mul(signedByte(a, p))));
+        }
+        return sums;
     }
 
+    /** Int lanes as floats (exact below 2^24, as ggml's _mm256_cvtepi32_ps). */
     static FloatVector toFloat(IntVector v) {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
-    /** Sum of the lanes in the order of ggml's hsum_float_8 (halves, then pairs, then the last two). */
+    /** Sum of 8 lanes in the order of ggml's hsum_float_8: s_k = l_k + l_(k+4), then (s0 + s2) + (s1 + s3). */
     static float sum(FloatVector v) {
-        if (v.length() == 8) {
-            float s0 = v.lane(0) + v.lane(4);
-            float s1 = v.lane(1) + v.lane(5);
-            float s2 = v.lane(2) + v.lane(6);
-            float s3 = v.lane(3) + v.lane(7);
-            return (s0 + s2) + (s1 + s3);
-        }
-        return v.reduceLanes(VectorOperators.ADD);
+        FloatVector s = v.add(v.rearrange(SWAP_HALVES));
+        FloatVector t = s.add(s.rearrange(SWAP_PAIRS));
+        return t.lane(0) + t.lane(1);
+    }
+
+    /** As {@link #sum(FloatVector)} for 8 lanes held as two 4-lane halves (lanes 0..3, then 4..7). */
+    static float sum(FloatVector low, FloatVector high) {
+        FloatVector s = low.add(high);
+        return (s.lane(0) + s.lane(2)) + (s.lane(1) + s.lane(3));
+    }
+
+    /**
+     * ggml's GGML_F32_VEC_REDUCE (AVX) of four 8-lane accumulators: X = (acc0 + acc2) + (acc1 + acc3),
+     * a_l = X[l] + X[l+4], then two horizontal adds: (a0 + a1) + (a2 + a3).
+     */
+    static float reduceLikeGgmlF32(FloatVector acc0, FloatVector acc1, FloatVector acc2, FloatVector acc3) {
+        FloatVector x = acc0.add(acc2).add(acc1.add(acc3));
+        FloatVector partial = x.add(x.rearrange(SWAP_HALVES));
+        FloatVector pairs = partial.add(partial.rearrange(SWAP_NEIGHBOURS));
+        return pairs.lane(0) + pairs.lane(2);
+    }
+
+    /**
+     * The same X for four ggml accumulators kept as even/odd sums: {@code evens} holds
+     * acc0 + acc2 (lanes 0..3) and acc1 + acc3 (lanes 4..7) at their even lanes 0, 2, 4, 6;
+     * {@code odds} the same at the odd lanes. With {@code horizontalAdds} the result is
+     * (a0 + a1) + (a2 + a3), as GGML_F32_VEC_REDUCE ends; otherwise (a0 + a2) + (a1 + a3), as
+     * ggml's bf16 dot ends (movehl, then movehdup).
+     */
+    static float reduceEvenOdd(FloatVector evens, FloatVector odds, boolean horizontalAdds) {
+        // X[2m] = evens[m] + evens[4+m], X[2m+1] = odds[m] + odds[4+m]; a_l = X[l] + X[l+4]:
+        // a0 = X0 + X4 = (E0+E4) + (E2+E6), a2 = (E1+E5) + (E3+E7), likewise a1, a3 from the odds
+        FloatVector e = evens.add(evens.rearrange(SWAP_HALVES));
+        FloatVector o = odds.add(odds.rearrange(SWAP_HALVES));
+        FloatVector ea = e.add(e.rearrange(SWAP_PAIRS));
+        FloatVector oa = o.add(o.rearrange(SWAP_PAIRS));
+        float a0 = ea.lane(0);
+        float a2 = ea.lane(1);
+        float a1 = oa.lane(0);
+        float a3 = oa.lane(1);
+        return horizontalAdds ? (a0 + a1) + (a2 + a3) : (a0 + a2) + (a1 + a3);
     }
 }

@@ -16,22 +16,17 @@ import org.junit.jupiter.api.Test;
 /**
  * Every Vector API dot kernel against its scalar twin.
  *
- * <p>The K-quant kernels reduce each super-block to an exact integer before any float math, so
- * scalar and vector must agree exactly, on arbitrary block bytes. The other kernels accumulate
- * per-lane floats as ggml's AVX2 code does: with unit scales all partial sums are integers below
- * 2^24 and both twins must agree exactly (identical integer block sums); on realistic rows they
- * differ only by float summation order.
+ * <p>The vector kernels accumulate per-lane floats as ggml's AVX2 code does, the scalar twins in
+ * plain order, so on realistic rows they differ only by float summation order. Their integer
+ * parts must be identical: with unit scales (and small activation quants for the K-quants, whose
+ * own quants and sub-block scales stay arbitrary) every partial sum is an integer below 2^24, so
+ * both twins must then agree exactly.
  */
 class VectorKernelsTest {
 
     /** A dot kernel over whole blocks (or values, for the float formats). */
     interface Kernel {
         float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks);
-    }
-
-    /** An integer super-block kernel of the K-quants. */
-    interface SuperBlockSums {
-        int sums(MemorySegment w, long wb, MemorySegment a, long ab, long scales);
     }
 
     private static final int[] BLOCK_COUNTS = {1, 2, 3, 7, 16};
@@ -73,6 +68,12 @@ class VectorKernelsTest {
     }
 
     @Test
+    void q5_0KernelsAgree() {
+        checkRandom(GGMLType.Q5_0, Q5_0Format::dotScalar, Q5_0Format::dotVector);
+        checkUnitScales(GGMLType.Q5_0, Q5_0Format::dotScalar, Q5_0Format::dotVector, 128);
+    }
+
+    @Test
     void q4_0KernelsAgree() {
         checkRandom(GGMLType.Q4_0, Q4_0Format::dotScalar, Q4_0Format::dotVector);
         checkUnitScales(GGMLType.Q4_0, Q4_0Format::dotScalar, Q4_0Format::dotVector, 128);
@@ -87,21 +88,20 @@ class VectorKernelsTest {
 
     @Test
     void q4_KKernelsAgree() {
-        checkSuperBlocks(GGMLType.Q4_K, Q4_KFormat::scaledSumsScalar, Q4_KFormat::scaledSumsVector, 4);
-        checkExactOnArbitraryBytes(GGMLType.Q4_K, Q4_KFormat::dotScalar, Q4_KFormat::dotVector, 0, 2);
+        checkUnitScaleSuperBlocks(GGMLType.Q4_K, Q4_KFormat::dotScalar, Q4_KFormat::dotVector, 0, 4);
+        checkRandom(GGMLType.Q4_K, Q4_KFormat::dotScalar, Q4_KFormat::dotVector);
     }
 
     @Test
     void q5_KKernelsAgree() {
-        checkSuperBlocks(GGMLType.Q5_K, Q5_KFormat::scaledSumsScalar, Q5_KFormat::scaledSumsVector, 4);
-        checkExactOnArbitraryBytes(GGMLType.Q5_K, Q5_KFormat::dotScalar, Q5_KFormat::dotVector, 0, 2);
+        checkUnitScaleSuperBlocks(GGMLType.Q5_K, Q5_KFormat::dotScalar, Q5_KFormat::dotVector, 0, 4);
+        checkRandom(GGMLType.Q5_K, Q5_KFormat::dotScalar, Q5_KFormat::dotVector);
     }
 
     @Test
     void q6_KKernelsAgree() {
-        checkSuperBlocks(GGMLType.Q6_K, (w, wb, a, ab, scales) -> Q6_KFormat.scaledSumsScalar(w, wb, a, ab),
-                (w, wb, a, ab, scales) -> Q6_KFormat.scaledSumsVector(w, wb, a, ab), 0);
-        checkExactOnArbitraryBytes(GGMLType.Q6_K, Q6_KFormat::dotScalar, Q6_KFormat::dotVector, 208);
+        checkUnitScaleSuperBlocks(GGMLType.Q6_K, Q6_KFormat::dotScalar, Q6_KFormat::dotVector, 208, 2);
+        checkRandom(GGMLType.Q6_K, Q6_KFormat::dotScalar, Q6_KFormat::dotVector);
     }
 
     interface Put {
@@ -122,7 +122,7 @@ class VectorKernelsTest {
     private static void checkRandom(GGMLType type, Kernel scalar, Kernel vector) {
         GGMLType act = QuantFormat.of(type).activationType();
         for (int blocks : BLOCK_COUNTS) {
-            int n = blocks * 32;
+            int n = blocks * Math.max(type.blockSize, 32);
             int count = n / type.blockSize;
             float[] w = randomRow(blocks * 3L, n);
             float[] x = randomRow(blocks * 3L + 1, n);
@@ -171,26 +171,31 @@ class VectorKernelsTest {
         }
     }
 
-    /** The integer super-block sums of the K-quants on arbitrary bytes: identical. (Q6_K has no packed scales: 0.) */
-    private static void checkSuperBlocks(GGMLType type, SuperBlockSums scalar, SuperBlockSums vector, int scalesOffset) {
-        for (int seed = 0; seed < 200; seed++) {
-            MemorySegment w = garbage(type.blockBytes + 5, seed, seed % 2 == 0);
-            MemorySegment a = garbage(GGMLType.Q8_K.blockBytes + 3, seed + 1000, seed % 3 == 0);
-            long scales = KScales.scales(w, 5 + scalesOffset);
-            assertEquals(scalar.sums(w, 5, a, 3, scales), vector.sums(w, 5, a, 3, scales), type + " seed " + seed);
-        }
-    }
-
-    /** Whole K-quant dots on arbitrary quant bytes (finite scales): bit-identical results. */
-    private static void checkExactOnArbitraryBytes(GGMLType type, Kernel scalar, Kernel vector, int... halfFields) {
-        for (int blocks : BLOCK_COUNTS) {
-            MemorySegment w = FormatTestSupport.randomBlocks(type, blocks, blocks, halfFields);
-            MemorySegment a = garbage((long) blocks * GGMLType.Q8_K.blockBytes, blocks + 7, true);
+    /**
+     * K-quant super-blocks of arbitrary bytes (any quants, 6-bit or 8-bit scales and mins) but
+     * with d = 1, dmin = 0 and activations of scale 1 and quants within [-actRange, actRange]:
+     * every partial sum is then an integer below 2^24, so the twins must agree exactly.
+     */
+    private static void checkUnitScaleSuperBlocks(GGMLType type, Kernel scalar, Kernel vector, int dOffset, int actRange) {
+        for (int blocks : new int[] {1, 2, 3, 7}) {
+            MemorySegment w = garbage((long) blocks * type.blockBytes, blocks, false);
+            MemorySegment a = garbage((long) blocks * GGMLType.Q8_K.blockBytes, blocks + 50, true);
             Random random = new Random(blocks);
             for (int b = 0; b < blocks; b++) {
-                a.set(FormatTestSupport.FLOAT, (long) b * GGMLType.Q8_K.blockBytes, (float) random.nextGaussian());
+                long wb = (long) b * type.blockBytes;
+                long ab = (long) b * GGMLType.Q8_K.blockBytes;
+                w.set(FormatTestSupport.SHORT, wb + dOffset, FormatTestSupport.half(1));
+                if (type != GGMLType.Q6_K) {
+                    w.set(FormatTestSupport.SHORT, wb + 2, FormatTestSupport.half(0)); // dmin
+                }
+                a.set(FormatTestSupport.FLOAT, ab, 1f);
+                for (int j = 0; j < 256; j++) {
+                    a.set(ValueLayout.JAVA_BYTE, ab + 4 + j, (byte) (random.nextInt(2 * actRange + 1) - actRange));
+                }
             }
-            assertEquals(scalar.dot(w, 0, a, 0, blocks), vector.dot(w, 0, a, 0, blocks), type + " blocks=" + blocks);
+            float s = scalar.dot(w, 0, a, 0, blocks);
+            assertEquals(s, vector.dot(w, 0, a, 0, blocks), type + " blocks=" + blocks);
+            assertEquals(Math.rint(s), s, type + ": unit-scale dot is not an integer");
         }
     }
 }
