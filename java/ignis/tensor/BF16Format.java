@@ -31,6 +31,15 @@ final class BF16Format extends BlockFormat {
         }
     }
 
+    /** From two tokens on llama.cpp multiplies BF16 matrices with tinyBLAS, which sums in its own order. */
+    @Override
+    public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
+        if (batchTokens < 2) {
+            return dot(w, wOffset, a, aOffset, n);
+        }
+        return GgmlOrder.tinyBlasDot(BF16Format::value, w, wOffset, a, aOffset, n);
+    }
+
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
         return VectorKernels.ENABLED ? dotVector(w, wOffset, a, aOffset, n) : dotScalar(w, wOffset, a, aOffset, n);

@@ -28,6 +28,15 @@ final class F16Format extends BlockFormat {
         }
     }
 
+    /** From two tokens on llama.cpp multiplies F16 matrices with tinyBLAS, which sums in its own order. */
+    @Override
+    public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
+        if (batchTokens < 2) {
+            return dot(w, wOffset, a, aOffset, n);
+        }
+        return GgmlOrder.tinyBlasDot((s, o, i) -> LittleEndian.half(s, o + 2L * i), w, wOffset, a, aOffset, n);
+    }
+
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
         return VectorKernels.ENABLED ? dotVector(w, wOffset, a, aOffset, n) : dotScalar(w, wOffset, a, aOffset, n);

@@ -24,6 +24,15 @@ final class F32Format extends BlockFormat {
         MemorySegment.copy(src, srcOffset, dst, LittleEndian.FLOAT, dstOffset, n);
     }
 
+    /** From two tokens on llama.cpp multiplies F32 matrices with tinyBLAS, which sums in its own order. */
+    @Override
+    public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
+        if (batchTokens < 2) {
+            return dot(w, wOffset, a, aOffset, n);
+        }
+        return GgmlOrder.tinyBlasDot((s, o, i) -> s.get(LittleEndian.FLOAT, o + 4L * i), w, wOffset, a, aOffset, n);
+    }
+
     @Override
     float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
         return VectorKernels.ENABLED ? dotVector(w, wOffset, a, aOffset, n) : dotScalar(w, wOffset, a, aOffset, n);

@@ -3,6 +3,7 @@ package ignis.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -56,6 +57,49 @@ final class Q4_0Format extends BlockFormat {
                 LittleEndian.putByte(dst, block + QS + j, q0 | q1 << 4);
             }
         }
+    }
+
+    /**
+     * llama.cpp repacks Q4_0 matrices (rows in groups of 8) and multiplies them with its
+     * q4_0_8x8 kernels: per row, each block's exact integer sum times d_w*d_x is added with one
+     * fused multiply-add, block after block.
+     */
+    @Override
+    public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
+        int blocks = n / BLOCK;
+        float sum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * Q8_0Format.BYTES;
+            int sumi = VectorKernels.ENABLED ? blockSumVector(w, wb, a, ab) : blockSumScalar(w, wb, a, ab);
+            sum = Math.fma((float) sumi, LittleEndian.half(w, wb) * LittleEndian.half(a, ab), sum);
+        }
+        return sum;
+    }
+
+    /** Exact integer dot of one block's quants (minus 8) with the activation block's quants. */
+    static int blockSumScalar(MemorySegment w, long wb, MemorySegment a, long ab) {
+        int sumi = 0;
+        for (int j = 0; j < BLOCK / 2; j++) {
+            int q = LittleEndian.unsignedByte(w, wb + QS + j);
+            sumi += ((q & 0xF) - 8) * LittleEndian.signedByte(a, ab + 2 + j);
+            sumi += ((q >> 4) - 8) * LittleEndian.signedByte(a, ab + 2 + j + 16);
+        }
+        return sumi;
+    }
+
+    /** {@link #blockSumScalar} on 128-bit vectors. */
+    static int blockSumVector(MemorySegment w, long wb, MemorySegment a, long ab) {
+        ShortVector quants = VectorKernels.load16(w, wb + QS);
+        ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
+        for (int half = 0; half < 2; half++) {
+            ShortVector act = VectorKernels.load16(a, ab + 2 + 16 * half);
+            for (int p = 0; p < 2; p++) {
+                ShortVector quant = VectorKernels.nibble(quants, 4 * half + 8 * p).sub((short) 8);
+                products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
+            }
+        }
+        return VectorKernels.pairSums(products).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

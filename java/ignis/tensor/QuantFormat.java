@@ -29,6 +29,17 @@ public interface QuantFormat {
      */
     float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n);
 
+    /**
+     * The dot product of one weight row as llama.cpp's CPU backend computes it inside a matrix
+     * product with {@code batchTokens} activation rows. llama.cpp switches kernels by batch size
+     * (vec_dot for one token; tinyBLAS for F32/F16 from two tokens on; repacked 8-row kernels for
+     * Q4_0 always), and each kernel sums in its own order. Same value as {@link #dot} within
+     * rounding; the same bits as llama.cpp, which matching its greedy tokens needs.
+     */
+    default float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
+        return dot(w, wOffset, a, aOffset, n);
+    }
+
     static QuantFormat of(GGMLType type) {
         return QuantFormats.of(type);
     }

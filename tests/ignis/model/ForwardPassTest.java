@@ -1,6 +1,5 @@
 package ignis.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +32,7 @@ class ForwardPassTest {
     @Test
     void sharedTinyLlamaPrefillEqualsDecodeSteps() {
         try (LlamaModel model = LlamaModel.load(TestData.tinyLlamaGguf())) {
-            checkPrefillEqualsDecode(model, 9);
+            checkPrefillEqualsDecode(model, 9, 1e-4);
         }
     }
 
@@ -67,8 +66,12 @@ class ForwardPassTest {
         }
     }
 
-    /** Prefill of N tokens (all logits) equals N single decode steps, bit for bit per position. */
-    static void checkPrefillEqualsDecode(LlamaModel model, long seed) {
+    /**
+     * Prefill of N tokens (all logits) equals N single decode steps within {@code tolerance} of the
+     * logits' rms: not bit for bit, since, as in llama.cpp, a batch and a single token go through
+     * kernels that sum in different orders.
+     */
+    static void checkPrefillEqualsDecode(LlamaModel model, long seed, double tolerance) {
         LlamaConfig c = model.config();
         int n = 12;
         int[] tokens = randomTokens(c.vocabSize(), n, seed);
@@ -80,8 +83,11 @@ class ForwardPassTest {
             for (int t = 0; t < n; t++) {
                 float[] step = poisoned(c.vocabSize());
                 ex.decode(cache, tokens[t], step);
-                float[] fromPrefill = Arrays.copyOfRange(all, t * c.vocabSize(), (t + 1) * c.vocabSize());
-                assertArrayEquals(step, fromPrefill, 1e-5f * (1 + maxAbs(step)), "position " + t);
+                double[] fromPrefill = new double[c.vocabSize()];
+                for (int i = 0; i < fromPrefill.length; i++) {
+                    fromPrefill[i] = all[t * c.vocabSize() + i];
+                }
+                assertClose(fromPrefill, step, tolerance, "position " + t);
             }
         }
     }
@@ -90,14 +96,6 @@ class ForwardPassTest {
         float[] a = new float[n];
         Arrays.fill(a, Float.NaN);
         return a;
-    }
-
-    private static float maxAbs(float[] a) {
-        float m = 0;
-        for (float v : a) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
     }
 
     static void assertClose(double[] expected, float[] actual, double tolerance, String what) {

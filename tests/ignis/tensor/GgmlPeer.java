@@ -6,20 +6,13 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import jdk.incubator.vector.ByteVector;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 
 /**
  * The ggml inside the peer (the llama.cpp build bundled in de.kherud:llama, a test dependency),
@@ -27,7 +20,6 @@ import java.util.Locale;
  * reproduce. Tests skip, with the reason, where that library cannot run here.
  */
 final class GgmlPeer {
-    private static final String LIBRARY = "de/kherud/llama/Linux/x86_64/libjllama.so";
     private static final Linker LINKER = Linker.nativeLinker();
     private static final FunctionDescriptor CONVERT = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG);
     private static final FunctionDescriptor VEC_DOT = FunctionDescriptor.ofVoid(
@@ -55,27 +47,15 @@ final class GgmlPeer {
     }
 
     private static String load() {
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch");
-        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-            return "it is built for Linux x86-64 only, this is " + os + " " + arch;
+        SymbolLookup lib = ignis.peer.PeerLibrary.lookup();
+        if (lib == null) {
+            return ignis.peer.PeerLibrary.whyUnavailable();
         }
-        if (ByteVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
-            return "it needs AVX2, this CPU has narrower integer vectors";
-        }
-        try (InputStream in = GgmlPeer.class.getClassLoader().getResourceAsStream(LIBRARY)) {
-            if (in == null) {
-                return LIBRARY + " is not on the test class path (de.kherud:llama missing?)";
-            }
-            Path file = Files.createTempFile("ignis-ggml-peer", ".so");
-            file.toFile().deleteOnExit();
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            instance = new GgmlPeer(SymbolLookup.libraryLookup(file, Arena.global()));
+        try {
+            instance = new GgmlPeer(lib);
             return null;
-        } catch (IOException | IllegalArgumentException e) {
-            return "loading " + LIBRARY + " failed: " + e;
         } catch (Throwable e) {
-            throw new AssertionError("calling into " + LIBRARY + " failed", e);
+            throw new AssertionError("calling into the peer's llama.cpp library failed", e);
         }
     }
 

@@ -5,12 +5,16 @@ import ignis.model.LlamaConfig;
 /**
  * Causal grouped-query attention of a batch of queries over the KV cache, computed as llama.cpp's
  * CPU backend computes it (no flash attention): the query rounded to fp16 (the cache holds fp16),
- * q.k products and the probability-weighted sum of values accumulated in eight float lanes and
- * reduced in ggml's order, softmax with ggml's exp and a double sum over 8-lane groups, the
- * probabilities rounded to fp16 before weighting the values. Parallel over (token, head) pairs.
+ * softmax with ggml's exp and a double sum over 8-lane groups, the probabilities rounded to fp16
+ * before weighting the values. The q.k and probability.value products sum in the order of the
+ * kernel llama.cpp picks: tinyBLAS (one 8-lane accumulator) for a batch of tokens,
+ * ggml_vec_dot_f16 (four 8-lane accumulators over 32-element steps) for a single token; the
+ * cache is padded to 32 positions as llama.cpp's is. Parallel over (token, head) pairs.
  */
 final class Attention implements WorkerPool.RangeTask {
     private static final int L = GgmlMath.LANES;
+    /** ggml_vec_dot_f16's step: four accumulators of eight lanes. */
+    private static final int STEP = 4 * L;
 
     private final WorkerPool pool;
     private final int heads;
@@ -29,6 +33,7 @@ final class Attention implements WorkerPool.RangeTask {
     private float[] q;
     private float[] out;
     private int firstPosition;
+    private boolean batched;
 
     Attention(WorkerPool pool, LlamaConfig c, int capacity) {
         this.pool = pool;
@@ -40,8 +45,8 @@ final class Attention implements WorkerPool.RangeTask {
         int threads = pool.threads();
         this.scores = new float[threads][capacity + L];
         this.query = new float[threads][headDim];
-        this.laneOutputs = new float[threads][L * headDim];
-        this.lanes = new float[threads][L];
+        this.laneOutputs = new float[threads][STEP * headDim];
+        this.lanes = new float[threads][STEP];
     }
 
     int capacity() {
@@ -58,6 +63,7 @@ final class Attention implements WorkerPool.RangeTask {
         this.q = q;
         this.out = out;
         this.firstPosition = firstPosition;
+        this.batched = tokens > 1;
         pool.parallelFor(tokens * heads, 1, this);
         this.out = null;
     }
@@ -87,10 +93,10 @@ final class Attention implements WorkerPool.RangeTask {
         }
     }
 
-    /** q.k as llama.cpp: tinyBLAS (one 8-lane accumulator) when the length is a multiple of 8, else ggml_vec_dot_f16. */
+    /** q.k: tinyBLAS for a batch when the length is a multiple of 8, else ggml_vec_dot_f16. */
     private float dotF16(float[] qh, float[] k, int kOffset, float[] lane) {
-        java.util.Arrays.fill(lane, 0f);
-        if (headDim % L == 0) {
+        if (batched && headDim % L == 0) {
+            java.util.Arrays.fill(lane, 0, L, 0f);
             for (int i = 0; i < headDim; i += L) {
                 for (int l = 0; l < L; l++) {
                     lane[l] = Math.fma(qh[i + l], k[kOffset + i + l], lane[l]);
@@ -98,28 +104,40 @@ final class Attention implements WorkerPool.RangeTask {
             }
             return GgmlMath.sumLanes(lane);
         }
-        // ggml_vec_dot_f16: four 8-lane accumulators over 32-element steps, the rest summed in double.
-        int main = headDim & ~31;
-        float[][] acc = new float[4][L];
-        for (int i = 0; i < main; i += 32) {
-            for (int a = 0; a < 4; a++) {
-                for (int l = 0; l < L; l++) {
-                    acc[a][l] = Math.fma(qh[i + a * L + l], k[kOffset + i + a * L + l], acc[a][l]);
-                }
-            }
-        }
+        int main = headDim - headDim % STEP;
         double sum = 0;
         if (main > 0) {
-            for (int l = 0; l < L; l++) {
-                lane[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+            float[] acc = lane;
+            java.util.Arrays.fill(acc, 0f);
+            for (int i = 0; i < main; i++) {
+                acc[i % STEP] = Math.fma(qh[i], k[kOffset + i], acc[i % STEP]);
             }
-            float t0 = lane[0] + lane[4], t1 = lane[1] + lane[5], t2 = lane[2] + lane[6], t3 = lane[3] + lane[7];
-            sum = (t0 + t1) + (t2 + t3);
+            sum = reduceVecDot(acc, 0, 1);
         }
         for (int i = main; i < headDim; i++) {
             sum += qh[i] * k[kOffset + i];
         }
         return (float) sum;
+    }
+
+    /**
+     * GGML_F32x8_REDUCE of ggml_vec_dot_f16's four 8-lane accumulators held at
+     * {@code acc[base + (8a + l) * stride]}: accumulators 0+2 and 1+3, then those two, then the
+     * lanes by hadd (pairs of halves).
+     */
+    private static float reduceVecDot(float[] acc, int base, int stride) {
+        float t0 = lane(acc, base, stride, 0) + lane(acc, base, stride, 4);
+        float t1 = lane(acc, base, stride, 1) + lane(acc, base, stride, 5);
+        float t2 = lane(acc, base, stride, 2) + lane(acc, base, stride, 6);
+        float t3 = lane(acc, base, stride, 3) + lane(acc, base, stride, 7);
+        return (t0 + t1) + (t2 + t3);
+    }
+
+    /** Lane {@code l} after adding accumulators 0+2 and 1+3 and then those two. */
+    private static float lane(float[] acc, int base, int stride, int l) {
+        float x0 = acc[base + l * stride] + acc[base + (2 * L + l) * stride];
+        float x1 = acc[base + (L + l) * stride] + acc[base + (3 * L + l) * stride];
+        return x0 + x1;
     }
 
     /** ggml_vec_soft_max_f32: exp in 8-lane groups (the cache is padded, so the last group too), group sums added in double. */
@@ -140,12 +158,16 @@ final class Attention implements WorkerPool.RangeTask {
         }
     }
 
-    /** out = sum_p prob[p] * v[p], accumulated as tinyBLAS does: lane p % 8, then the lanes reduced. */
+    /**
+     * out = sum_p prob[p] * v[p]: for a batch as tinyBLAS (position p in lane p % 8, lanes reduced
+     * halves-then-pairs), for one token as ggml_vec_dot_f16 (p in accumulator slot p % 32).
+     */
     private void weightedValues(float[] prob, int n, int kvOffset, int outOffset, int worker) {
+        int slots = batched ? L : STEP;
         float[] acc = laneOutputs[worker];
-        java.util.Arrays.fill(acc, 0f);
+        java.util.Arrays.fill(acc, 0, slots * headDim, 0f);
         for (int p = 0; p < n; p++) {
-            int base = (p % L) * headDim;
+            int base = (p % slots) * headDim;
             float w = prob[p];
             int v = p * kvDim + kvOffset;
             for (int i = 0; i < headDim; i++) {
@@ -153,11 +175,15 @@ final class Attention implements WorkerPool.RangeTask {
             }
         }
         for (int i = 0; i < headDim; i++) {
-            float t0 = acc[i] + acc[4 * headDim + i];
-            float t1 = acc[headDim + i] + acc[5 * headDim + i];
-            float t2 = acc[2 * headDim + i] + acc[6 * headDim + i];
-            float t3 = acc[3 * headDim + i] + acc[7 * headDim + i];
-            out[outOffset + i] = (t0 + t2) + (t1 + t3);
+            if (batched) {
+                float t0 = acc[i] + acc[4 * headDim + i];
+                float t1 = acc[headDim + i] + acc[5 * headDim + i];
+                float t2 = acc[2 * headDim + i] + acc[6 * headDim + i];
+                float t3 = acc[3 * headDim + i] + acc[7 * headDim + i];
+                out[outOffset + i] = (t0 + t2) + (t1 + t3);
+            } else {
+                out[outOffset + i] = reduceVecDot(acc, i, headDim);
+            }
         }
     }
 }

@@ -176,7 +176,8 @@ final class CpuExecutor implements ModelExecutor {
                 sum += e * e;
             }
             float mean = (float) (sum / dim);
-            float scale = (float) (1.0 / Math.sqrt(mean + c.rmsEps()));
+            // Float steps as ggml's 1.0f/sqrtf(mean + eps): rounding in double once would differ.
+            float scale = 1.0f / (float) Math.sqrt(mean + c.rmsEps());
             for (int i = 0; i < dim; i++) {
                 out[base + i] = (in[base + i] * scale) * weight[i];
             }

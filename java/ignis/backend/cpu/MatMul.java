@@ -55,7 +55,7 @@ final class MatMul implements WorkerPool.RangeTask {
         for (int r = start; r < end; r++) {
             long wOffset = r * weightRowBytes;
             for (int t = 0; t < tokens; t++) {
-                out[outOffset + t * rows + r] = format.dot(weights, wOffset, input, t * inputRowBytes, rowLength);
+                out[outOffset + t * rows + r] = format.matrixDot(weights, wOffset, input, t * inputRowBytes, rowLength, tokens);
             }
         }
     }

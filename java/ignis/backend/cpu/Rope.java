@@ -2,8 +2,9 @@ package ignis.backend.cpu;
 
 /**
  * Rotary position embedding, "normal" mode (adjacent pairs rotate together), as ggml's rope_ext
- * computes it for llama: angles built by repeated float multiplication by base^(-2/d), divided by
- * the Llama 3 frequency factors when the model has them.
+ * computes it for llama: angles built by repeated float multiplication by base^(-2/d) (powf, cosf
+ * and sinf from the C library, as ggml), divided by the Llama 3 frequency factors when the model
+ * has them.
  */
 final class Rope {
     private final int half;
@@ -12,7 +13,7 @@ final class Rope {
 
     Rope(int headDim, float base, float[] freqFactors) {
         this.half = headDim / 2;
-        this.thetaScale = (float) Math.pow(base, -2.0 / headDim);
+        this.thetaScale = LibM.pow(base, -2.0f / headDim);
         this.freqFactors = freqFactors;
     }
 
@@ -21,8 +22,8 @@ final class Rope {
         float theta = position;
         for (int i = 0; i < half; i++) {
             float t = freqFactors == null ? theta : theta / freqFactors[i];
-            cos[offset + i] = (float) Math.cos(t);
-            sin[offset + i] = (float) Math.sin(t);
+            cos[offset + i] = LibM.cos(t);
+            sin[offset + i] = LibM.sin(t);
             theta *= thetaScale;
         }
     }
@@ -36,8 +37,9 @@ final class Rope {
                 float x1 = x[base + 2 * i + 1];
                 float c = cos[angleOffset + i];
                 float s = sin[angleOffset + i];
-                x[base + 2 * i] = x0 * c - x1 * s;
-                x[base + 2 * i + 1] = x0 * s + x1 * c;
+                // llama.cpp's build contracts these into fused multiply-adds; the same rounding needs the same FMAs.
+                x[base + 2 * i] = Math.fma(x0, c, -(x1 * s));
+                x[base + 2 * i + 1] = Math.fma(x0, s, x1 * c);
             }
         }
     }
