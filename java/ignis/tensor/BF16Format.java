@@ -31,13 +31,10 @@ final class BF16Format extends BlockFormat {
         }
     }
 
-    /** From two tokens on llama.cpp multiplies BF16 matrices with tinyBLAS, which sums in its own order. */
+    /** llama.cpp multiplies BF16 matrices by batches of tokens with tinyBLAS (see {@link GgmlOrder}). */
     @Override
-    public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
-        if (batchTokens < 2) {
-            return dot(w, wOffset, a, aOffset, n);
-        }
-        return GgmlOrder.tinyBlasDot(BF16Format::value, w, wOffset, a, aOffset, n);
+    GgmlOrder.Element tinyBlasElement() {
+        return BF16Format::value;
     }
 
     @Override

@@ -51,6 +51,26 @@ abstract class BlockFormat implements QuantFormat {
         return dotBlocks(w, wOffset, a, aOffset, blocks);
     }
 
+    /**
+     * As llama.cpp: from two tokens on, the types tinyBLAS takes (those returning an element
+     * reader from {@link #tinyBlasElement}) sum in its order; otherwise as {@link #dot}.
+     */
+    @Override
+    public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
+        GgmlOrder.Element element = tinyBlasElement();
+        if (batchTokens < 2 || element == null) {
+            return dot(w, wOffset, a, aOffset, n);
+        }
+        checkRow(type, w, wOffset, n, "weight");
+        checkRow(activationType, a, aOffset, n, "activation");
+        return GgmlOrder.tinyBlasDot(element, w, wOffset, a, aOffset, n);
+    }
+
+    /** How tinyBLAS reads one element of this type, or null where llama.cpp does not use tinyBLAS for it. */
+    GgmlOrder.Element tinyBlasElement() {
+        return null;
+    }
+
     /** Decodes {@code blocks} whole blocks. */
     abstract void decode(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int blocks);
 

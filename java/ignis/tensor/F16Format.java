@@ -28,13 +28,10 @@ final class F16Format extends BlockFormat {
         }
     }
 
-    /** From two tokens on llama.cpp multiplies F16 matrices with tinyBLAS, which sums in its own order. */
+    /** llama.cpp multiplies F16 matrices by batches of tokens with tinyBLAS (see {@link GgmlOrder}). */
     @Override
-    public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
-        if (batchTokens < 2) {
-            return dot(w, wOffset, a, aOffset, n);
-        }
-        return GgmlOrder.tinyBlasDot((s, o, i) -> LittleEndian.half(s, o + 2L * i), w, wOffset, a, aOffset, n);
+    GgmlOrder.Element tinyBlasElement() {
+        return (s, o, i) -> LittleEndian.half(s, o + 2L * i);
     }
 
     @Override

@@ -24,13 +24,10 @@ final class F32Format extends BlockFormat {
         MemorySegment.copy(src, srcOffset, dst, LittleEndian.FLOAT, dstOffset, n);
     }
 
-    /** From two tokens on llama.cpp multiplies F32 matrices with tinyBLAS, which sums in its own order. */
+    /** llama.cpp multiplies F32 matrices by batches of tokens with tinyBLAS (see {@link GgmlOrder}). */
     @Override
-    public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
-        if (batchTokens < 2) {
-            return dot(w, wOffset, a, aOffset, n);
-        }
-        return GgmlOrder.tinyBlasDot((s, o, i) -> s.get(LittleEndian.FLOAT, o + 4L * i), w, wOffset, a, aOffset, n);
+    GgmlOrder.Element tinyBlasElement() {
+        return (s, o, i) -> s.get(LittleEndian.FLOAT, o + 4L * i);
     }
 
     @Override

@@ -114,13 +114,7 @@ final class Q4_0Format extends BlockFormat {
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_0Format.BYTES;
-            int sumi = 0;
-            for (int j = 0; j < BLOCK / 2; j++) {
-                int q = LittleEndian.unsignedByte(w, wb + QS + j);
-                sumi += ((q & 0xF) - 8) * LittleEndian.signedByte(a, ab + 2 + j);
-                sumi += ((q >> 4) - 8) * LittleEndian.signedByte(a, ab + 2 + j + 16);
-            }
-            sum += sumi * (LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
+            sum += blockSumScalar(w, wb, a, ab) * (LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
         }
         return sum;
     }

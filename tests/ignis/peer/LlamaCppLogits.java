@@ -32,6 +32,9 @@ public final class LlamaCppLogits implements AutoCloseable {
     private static final MemoryLayout BATCH = MemoryLayout.structLayout(
             JAVA_INT, MemoryLayout.paddingLayout(4), ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
 
+    /** A log callback that drops llama.cpp's load and context messages. */
+    private static final MemorySegment SILENT_LOG = silentLog();
+
     private final Arena arena = Arena.ofConfined();
     private final MethodHandle batchGetOne;
     private final MethodHandle decode;
@@ -47,6 +50,7 @@ public final class LlamaCppLogits implements AutoCloseable {
         assumeTrue(lib != null, () -> "llama.cpp's library is not usable here: " + PeerLibrary.whyUnavailable());
         this.vocabSize = vocabSize;
         try {
+            function(lib, "llama_log_set", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS)).invokeExact(SILENT_LOG, MemorySegment.NULL);
             function(lib, "llama_backend_init", FunctionDescriptor.ofVoid()).invokeExact();
             MemorySegment modelParams = (MemorySegment) function(lib, "llama_model_default_params", FunctionDescriptor.of(PARAMS))
                     .invokeExact((java.lang.foreign.SegmentAllocator) arena);
@@ -71,6 +75,20 @@ public final class LlamaCppLogits implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // called by llama.cpp
+    private static void ignore(int level, MemorySegment text, MemorySegment userData) {
+    }
+
+    private static MemorySegment silentLog() {
+        try {
+            MethodHandle ignore = java.lang.invoke.MethodHandles.lookup().findStatic(LlamaCppLogits.class, "ignore",
+                    java.lang.invoke.MethodType.methodType(void.class, int.class, MemorySegment.class, MemorySegment.class));
+            return LINKER.upcallStub(ignore, FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+        } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
     }
