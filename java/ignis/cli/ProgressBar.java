@@ -1,23 +1,23 @@
 package ignis.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /** A one-line progress bar on stderr, redrawn at most ten times a second. */
 public final class ProgressBar {
     private static final int WIDTH = 30;
     private static final long REDRAW_NANOS = 100_000_000L;
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private final String label;
     private final boolean enabled;
     private long lastDraw;
     private boolean drawn;
 
     public ProgressBar(String label, boolean enabled) {
-        this(System.err, label, enabled);
+        this(new PrintWriter(System.err, true), label, enabled);
     }
 
-    ProgressBar(PrintStream out, String label, boolean enabled) {
+    ProgressBar(PrintWriter out, String label, boolean enabled) {
         this.out = out;
         this.label = label;
         this.enabled = enabled;

@@ -71,8 +71,8 @@ public final class SynthCommand implements Callable<Integer> {
             Vocabulary vocabulary = vocabFrom != null ? Vocabulary.copyFrom(vocabFrom) : Vocabulary.generate(shape.vocabSize(), seed);
             ModelShape actual = shape.withVocabSize(vocabulary.size());
             err.printf("synth: %s, %s, %,d parameters, seed %d -> %s%n", actual.describe(), types, actual.parameterCount(), seed, output);
-            ProgressBar bar = new ProgressBar(err);
-            SyntheticModel.write(output, actual, types, seed, vocabulary, bar);
+            ProgressBar bar = new ProgressBar(err, "writing " + output.getFileName(), true);
+            SyntheticModel.write(output, actual, types, seed, vocabulary, bar::update);
             bar.finish();
             return 0;
         } catch (IgnisException e) {
@@ -92,35 +92,6 @@ public final class SynthCommand implements Callable<Integer> {
 
     private static int or(Integer given, int fallback) {
         return given != null ? given : fallback;
-    }
-
-    /** A one-line bar redrawn in place when the percentage or the tensor changes. */
-    static final class ProgressBar implements ProgressListener {
-        private static final int WIDTH = 30;
-        private final PrintWriter out;
-        private int lastPercent = -1;
-        private String lastLabel = "";
-
-        ProgressBar(PrintWriter out) {
-            this.out = out;
-        }
-
-        @Override
-        public void progress(long done, long total, String label) {
-            int percent = total == 0 ? 100 : (int) (100 * done / total);
-            if (percent == lastPercent && label.equals(lastLabel)) {
-                return;
-            }
-            lastPercent = percent;
-            lastLabel = label;
-            int filled = percent * WIDTH / 100;
-            out.printf("\r[%s%s] %3d%% %-40s", "#".repeat(filled), ".".repeat(WIDTH - filled), percent, label);
-            out.flush();
-        }
-
-        void finish() {
-            out.println();
-        }
     }
 
     public static void main(String[] args) {
