@@ -2,7 +2,6 @@ package ignis.cli;
 
 import ignis.IgnisException;
 import ignis.model.synth.ModelShape;
-import ignis.model.synth.ProgressListener;
 import ignis.model.synth.SyntheticModel;
 import ignis.model.synth.TypeRecipe;
 import ignis.model.synth.Vocabulary;
