@@ -1,6 +1,8 @@
 package ignis.backend.cpu;
 
 import ignis.model.LlamaConfig;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal grouped-query attention of a batch of queries over the KV cache, computed as llama.cpp's
@@ -13,6 +15,7 @@ import ignis.model.LlamaConfig;
  */
 final class Attention implements WorkerPool.RangeTask {
     private static final int L = GgmlMath.LANES;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** ggml_vec_dot_f16's step: four accumulators of eight lanes. */
     private static final int STEP = 4 * L;
 
@@ -84,7 +87,7 @@ final class Attention implements WorkerPool.RangeTask {
             }
             float max = Float.NEGATIVE_INFINITY;
             for (int p = 0; p < positions; p++) {
-                float v = dotF16(qh, keys, p * kvDim + kvOffset, lane) * scale;
+                float v = dotF16(qh, keys, p * kvDim + kvOffset) * scale;
                 s[p] = v;
                 max = Math.max(max, v);
             }
@@ -94,50 +97,33 @@ final class Attention implements WorkerPool.RangeTask {
     }
 
     /** q.k: tinyBLAS for a batch when the length is a multiple of 8, else ggml_vec_dot_f16. */
-    private float dotF16(float[] qh, float[] k, int kOffset, float[] lane) {
+    private float dotF16(float[] qh, float[] k, int kOffset) {
         if (batched && headDim % L == 0) {
-            java.util.Arrays.fill(lane, 0, L, 0f);
+            FloatVector acc = FloatVector.zero(F8);
             for (int i = 0; i < headDim; i += L) {
-                for (int l = 0; l < L; l++) {
-                    lane[l] = Math.fma(qh[i + l], k[kOffset + i + l], lane[l]);
-                }
+                acc = FloatVector.fromArray(F8, qh, i).fma(FloatVector.fromArray(F8, k, kOffset + i), acc);
             }
-            return GgmlMath.sumLanes(lane);
+            return GgmlMath.sumLanes(acc);
         }
         int main = headDim - headDim % STEP;
         double sum = 0;
         if (main > 0) {
-            float[] acc = lane;
-            java.util.Arrays.fill(acc, 0f);
-            for (int i = 0; i < main; i++) {
-                acc[i % STEP] = Math.fma(qh[i], k[kOffset + i], acc[i % STEP]);
+            FloatVector a0 = FloatVector.zero(F8);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int i = 0; i < main; i += STEP) {
+                a0 = FloatVector.fromArray(F8, qh, i).fma(FloatVector.fromArray(F8, k, kOffset + i), a0);
+                a1 = FloatVector.fromArray(F8, qh, i + L).fma(FloatVector.fromArray(F8, k, kOffset + i + L), a1);
+                a2 = FloatVector.fromArray(F8, qh, i + 2 * L).fma(FloatVector.fromArray(F8, k, kOffset + i + 2 * L), a2);
+                a3 = FloatVector.fromArray(F8, qh, i + 3 * L).fma(FloatVector.fromArray(F8, k, kOffset + i + 3 * L), a3);
             }
-            sum = reduceVecDot(acc, 0, 1);
+            sum = GgmlMath.sumLanesVecDot(a0.add(a2).add(a1.add(a3)));
         }
         for (int i = main; i < headDim; i++) {
             sum += qh[i] * k[kOffset + i];
         }
         return (float) sum;
-    }
-
-    /**
-     * GGML_F32x8_REDUCE of ggml_vec_dot_f16's four 8-lane accumulators held at
-     * {@code acc[base + (8a + l) * stride]}: accumulators 0+2 and 1+3, then those two, then the
-     * lanes by hadd (pairs of halves).
-     */
-    private static float reduceVecDot(float[] acc, int base, int stride) {
-        float t0 = lane(acc, base, stride, 0) + lane(acc, base, stride, 4);
-        float t1 = lane(acc, base, stride, 1) + lane(acc, base, stride, 5);
-        float t2 = lane(acc, base, stride, 2) + lane(acc, base, stride, 6);
-        float t3 = lane(acc, base, stride, 3) + lane(acc, base, stride, 7);
-        return (t0 + t1) + (t2 + t3);
-    }
-
-    /** Lane {@code l} after adding accumulators 0+2 and 1+3 and then those two. */
-    private static float lane(float[] acc, int base, int stride, int l) {
-        float x0 = acc[base + l * stride] + acc[base + (2 * L + l) * stride];
-        float x1 = acc[base + (L + l) * stride] + acc[base + (3 * L + l) * stride];
-        return x0 + x1;
     }
 
     /** ggml_vec_soft_max_f32: exp in 8-lane groups (the cache is padded, so the last group too), group sums added in double. */
@@ -160,17 +146,25 @@ final class Attention implements WorkerPool.RangeTask {
 
     /**
      * out = sum_p prob[p] * v[p]: for a batch as tinyBLAS (position p in lane p % 8, lanes reduced
-     * halves-then-pairs), for one token as ggml_vec_dot_f16 (p in accumulator slot p % 32).
+     * halves-then-pairs), for one token as ggml_vec_dot_f16 (p in accumulator slot p % 32, the
+     * four accumulators added 0+2, 1+3, then the lanes by pairs of halves). Vectorized over the
+     * head dimension, where every element keeps its own sequence of operations.
      */
     private void weightedValues(float[] prob, int n, int kvOffset, int outOffset, int worker) {
         int slots = batched ? L : STEP;
         float[] acc = laneOutputs[worker];
         java.util.Arrays.fill(acc, 0, slots * headDim, 0f);
+        int vectorEnd = headDim - headDim % L;
         for (int p = 0; p < n; p++) {
             int base = (p % slots) * headDim;
             float w = prob[p];
+            FloatVector wv = FloatVector.broadcast(F8, w);
             int v = p * kvDim + kvOffset;
-            for (int i = 0; i < headDim; i++) {
+            int i = 0;
+            for (; i < vectorEnd; i += L) {
+                wv.fma(FloatVector.fromArray(F8, values, v + i), FloatVector.fromArray(F8, acc, base + i)).intoArray(acc, base + i);
+            }
+            for (; i < headDim; i++) {
                 acc[base + i] = Math.fma(w, values[v + i], acc[base + i]);
             }
         }
