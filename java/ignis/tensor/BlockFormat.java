@@ -57,13 +57,14 @@ abstract class BlockFormat implements QuantFormat {
      */
     @Override
     public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
-        GgmlOrder.Element element = tinyBlasElement();
-        if (batchTokens < 2 || element == null) {
-            return dot(w, wOffset, a, aOffset, n);
-        }
-        checkRow(type, w, wOffset, n, "weight");
+        int blocks = checkRow(type, w, wOffset, n, "weight");
         checkRow(activationType, a, aOffset, n, "activation");
-        return GgmlOrder.tinyBlasDot(element, w, wOffset, a, aOffset, n);
+        GgmlOrder.Element element = tinyBlasElement();
+        // dotBlocks directly, not through dot(): one call level less keeps the vector kernels
+        // within C2's inlining depth, where their vectors stay in registers.
+        return batchTokens < 2 || element == null
+                ? dotBlocks(w, wOffset, a, aOffset, blocks)
+                : GgmlOrder.tinyBlasDot(element, w, wOffset, a, aOffset, n);
     }
 
     /** How tinyBLAS reads one element of this type, or null where llama.cpp does not use tinyBLAS for it. */

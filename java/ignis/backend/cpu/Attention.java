@@ -126,6 +126,26 @@ final class Attention implements WorkerPool.RangeTask {
         return (float) sum;
     }
 
+    /**
+     * GGML_F32x8_REDUCE of ggml_vec_dot_f16's four 8-lane accumulators held at
+     * {@code acc[base + (8a + l) * stride]}: accumulators 0+2 and 1+3, then those two, then the
+     * lanes by hadd (pairs of halves).
+     */
+    private static float reduceVecDot(float[] acc, int base, int stride) {
+        float t0 = lane(acc, base, stride, 0) + lane(acc, base, stride, 4);
+        float t1 = lane(acc, base, stride, 1) + lane(acc, base, stride, 5);
+        float t2 = lane(acc, base, stride, 2) + lane(acc, base, stride, 6);
+        float t3 = lane(acc, base, stride, 3) + lane(acc, base, stride, 7);
+        return (t0 + t1) + (t2 + t3);
+    }
+
+    /** Lane {@code l} after adding accumulators 0+2 and 1+3 and then those two. */
+    private static float lane(float[] acc, int base, int stride, int l) {
+        float x0 = acc[base + l * stride] + acc[base + (2 * L + l) * stride];
+        float x1 = acc[base + (L + l) * stride] + acc[base + (3 * L + l) * stride];
+        return x0 + x1;
+    }
+
     /** ggml_vec_soft_max_f32: exp in 8-lane groups (the cache is padded, so the last group too), group sums added in double. */
     private static void softmax(float[] s, int n, float max, float[] lane) {
         double sum = 0;
