@@ -82,7 +82,7 @@ abstract class BlockFormat implements QuantFormat {
     abstract float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks);
 
     /** Checks that a row of {@code n} values of {@code rowType} fits in {@code s}; returns its block count. */
-    private static int checkRow(GGMLType rowType, MemorySegment s, long offset, int n, String what) {
+    static int checkRow(GGMLType rowType, MemorySegment s, long offset, int n, String what) {
         if (n < 0 || n % rowType.blockSize != 0) {
             throw new IgnisException(rowType + ": row length " + n + " is not a multiple of the block size " + rowType.blockSize);
         }

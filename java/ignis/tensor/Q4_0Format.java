@@ -66,13 +66,19 @@ final class Q4_0Format extends BlockFormat {
      */
     @Override
     public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
-        int blocks = n / BLOCK;
+        int blocks = checkRow(type(), w, wOffset, n, "weight");
+        checkRow(activationType(), a, aOffset, n, "activation");
+        // Scalar integer sums for now: a vector version with a per-block lane sum boxed its vectors
+        // under C2 in the decode loop (megabytes per token), which cost more than it saved.
+        return repackedDotScalar(w, wOffset, a, aOffset, blocks);
+    }
+
+    static float repackedDotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_0Format.BYTES;
-            int sumi = VectorKernels.ENABLED ? blockSumVector(w, wb, a, ab) : blockSumScalar(w, wb, a, ab);
-            sum = Math.fma((float) sumi, LittleEndian.half(w, wb) * LittleEndian.half(a, ab), sum);
+            sum = Math.fma((float) blockSumScalar(w, wb, a, ab), LittleEndian.half(w, wb) * LittleEndian.half(a, ab), sum);
         }
         return sum;
     }
@@ -86,20 +92,6 @@ final class Q4_0Format extends BlockFormat {
             sumi += ((q >> 4) - 8) * LittleEndian.signedByte(a, ab + 2 + j + 16);
         }
         return sumi;
-    }
-
-    /** {@link #blockSumScalar} on 128-bit vectors. */
-    static int blockSumVector(MemorySegment w, long wb, MemorySegment a, long ab) {
-        ShortVector quants = VectorKernels.load16(w, wb + QS);
-        ShortVector products = ShortVector.zero(VectorKernels.SHORT_128);
-        for (int half = 0; half < 2; half++) {
-            ShortVector act = VectorKernels.load16(a, ab + 2 + 16 * half);
-            for (int p = 0; p < 2; p++) {
-                ShortVector quant = VectorKernels.nibble(quants, 4 * half + 8 * p).sub((short) 8);
-                products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
-            }
-        }
-        return VectorKernels.pairSums(products).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
