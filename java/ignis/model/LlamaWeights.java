@@ -8,14 +8,15 @@ import java.util.Arrays;
 /**
  * All weights of a llama model, checked against the config: every tensor present, of the expected
  * shape and of a type Ignis computes with. Matrices stay in the file mapping.
+ *
+ * @param output          the output projection: output.weight, or the token embedding when tied
+ * @param ropeFreqFactors Llama 3 RoPE frequency factors (rope_freqs.weight), or null
  */
 public record LlamaWeights(
         Tensor tokenEmbedding,
         LayerWeights[] layers,
         float[] outputNorm,
-        /** The output projection: output.weight, or the token embedding when they are tied. */
         Tensor output,
-        /** Llama 3 RoPE frequency factors (rope_freqs.weight), or null. */
         float[] ropeFreqFactors) {
 
     public static LlamaWeights fromGGUF(GGUFFile f, LlamaConfig c, LoadListener listener) {
@@ -41,8 +42,7 @@ public record LlamaWeights(
     }
 
     private static Tensor matrix(GGUFFile f, String name, int rowLength, int rows) {
-        Tensor t = checked(f, name, new long[] {rowLength, rows});
-        return t;
+        return checked(f, name, new long[] {rowLength, rows});
     }
 
     private static float[] vector(GGUFFile f, String name, int length) {
