@@ -11,10 +11,22 @@ import java.lang.foreign.MemorySegment;
 abstract class BlockFormat implements QuantFormat {
     private final GGMLType type;
     private final GGMLType activationType;
+    /** log2 of the block sizes (all powers of two): checking a row costs no division. */
+    private final int blockShift;
+    private final int activationBlockShift;
 
     BlockFormat(GGMLType type, GGMLType activationType) {
         this.type = type;
         this.activationType = activationType;
+        this.blockShift = log2(type.blockSize);
+        this.activationBlockShift = log2(activationType.blockSize);
+    }
+
+    private static int log2(int blockSize) {
+        if (Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("block size " + blockSize + " is not a power of two");
+        }
+        return Integer.numberOfTrailingZeros(blockSize);
     }
 
     @Override
@@ -29,14 +41,14 @@ abstract class BlockFormat implements QuantFormat {
 
     @Override
     public final void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int n) {
-        int blocks = checkRow(type, src, srcOffset, n, "source");
+        int blocks = checkRow(type, blockShift, src, srcOffset, n, "source");
         checkArray(dst, dstOffset, n, "destination");
         decode(src, srcOffset, dst, dstOffset, blocks);
     }
 
     @Override
     public final void quantize(float[] src, int srcOffset, MemorySegment dst, long dstOffset, int n) {
-        int blocks = checkRow(type, dst, dstOffset, n, "destination");
+        int blocks = checkRow(type, blockShift, dst, dstOffset, n, "destination");
         checkArray(src, srcOffset, n, "source");
         if (dst.isReadOnly()) {
             throw new IgnisException(type + ": destination segment is read-only");
@@ -46,8 +58,8 @@ abstract class BlockFormat implements QuantFormat {
 
     @Override
     public final float dot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
-        int blocks = checkRow(type, w, wOffset, n, "weight");
-        checkRow(activationType, a, aOffset, n, "activation");
+        int blocks = checkRow(type, blockShift, w, wOffset, n, "weight");
+        checkRow(activationType, activationBlockShift, a, aOffset, n, "activation");
         return dotBlocks(w, wOffset, a, aOffset, blocks);
     }
 
@@ -61,8 +73,8 @@ abstract class BlockFormat implements QuantFormat {
         if (batchTokens < 2 || element == null) {
             return dot(w, wOffset, a, aOffset, n);
         }
-        checkRow(type, w, wOffset, n, "weight");
-        checkRow(activationType, a, aOffset, n, "activation");
+        checkRow(type, blockShift, w, wOffset, n, "weight");
+        checkRow(activationType, activationBlockShift, a, aOffset, n, "activation");
         return GgmlOrder.tinyBlasDot(element, w, wOffset, a, aOffset, n);
     }
 
@@ -80,17 +92,21 @@ abstract class BlockFormat implements QuantFormat {
     /** Dot product over {@code blocks} whole blocks of this type and the matching activation blocks. */
     abstract float dotBlocks(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks);
 
-    /** Checks that a row of {@code n} values of {@code rowType} fits in {@code s}; returns its block count. */
-    private static int checkRow(GGMLType rowType, MemorySegment s, long offset, int n, String what) {
-        if (n < 0 || n % rowType.blockSize != 0) {
+    /**
+     * Checks that a row of {@code n} values of {@code rowType} (block size 2^{@code shift}) fits
+     * in {@code s}; returns its block count.
+     */
+    private static int checkRow(GGMLType rowType, int shift, MemorySegment s, long offset, int n, String what) {
+        int blocks = n >> shift;
+        if (n < 0 || blocks << shift != n) {
             throw new IgnisException(rowType + ": row length " + n + " is not a multiple of the block size " + rowType.blockSize);
         }
-        long bytes = (long) (n / rowType.blockSize) * rowType.blockBytes;
+        long bytes = (long) blocks * rowType.blockBytes;
         if (offset < 0 || offset > s.byteSize() - bytes) {
             throw new IgnisException(rowType + ": " + what + " row of " + n + " values needs " + bytes
                     + " bytes at offset " + offset + " but the segment holds " + s.byteSize());
         }
-        return n / rowType.blockSize;
+        return blocks;
     }
 
     private void checkArray(float[] array, int offset, int n, String what) {

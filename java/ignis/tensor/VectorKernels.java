@@ -64,7 +64,8 @@ final class VectorKernels {
 
     /** Bits {@code shift..shift+3} of each lane: one nibble, 0..15. */
     static ShortVector nibble(ShortVector v, int shift) {
-        return v.lanewise(VectorOperators.LSHR, shift).and((short) 0xF);
+        // the top nibble needs no mask: the logical shift brings in zeros
+        return shift == 12 ? v.lanewise(VectorOperators.LSHR, 12) : v.lanewise(VectorOperators.LSHR, shift).and((short) 0xF);
     }
 
     /** Sums neighbouring 16-bit lanes into 32-bit lanes (lane k = lanes 2k and 2k+1). */
