@@ -66,8 +66,7 @@ final class Q4_0Format extends BlockFormat {
      */
     @Override
     public float matrixDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n, int batchTokens) {
-        int blocks = checkRow(type(), w, wOffset, n, "weight");
-        checkRow(activationType(), a, aOffset, n, "activation");
+        int blocks = checkedBlocks(w, wOffset, a, aOffset, n);
         // Scalar integer sums for now: a vector version with a per-block lane sum boxed its vectors
         // under C2 in the decode loop (megabytes per token), which cost more than it saved.
         return repackedDotScalar(w, wOffset, a, aOffset, blocks);

@@ -3,6 +3,7 @@ package ignis.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -20,8 +21,8 @@ final class Q6_KFormat extends BlockFormat {
     private static final int QH = 128;
     private static final int SCALES = 192;
     private static final int D = 208;
-    /** 1 in int lanes 4..7 (the second 16 values of a 32-value group), 0 in lanes 0..3. */
-    private static final IntVector UPPER_LANES = IntVector.fromArray(VectorKernels.INT_256, new int[] {0, 0, 0, 0, 1, 1, 1, 1}, 0);
+    /** Int lanes 4..7: the second 16 values of a 32-value group. */
+    private static final VectorMask<Integer> UPPER_LANES = VectorMask.fromValues(VectorKernels.INT_256, false, false, false, false, true, true, true, true);
 
     Q6_KFormat() {
         super(GGMLType.Q6_K, GGMLType.Q8_K);
@@ -141,16 +142,15 @@ final class Q6_KFormat extends BlockFormat {
                     ShortVector products = ShortVector.zero(VectorKernels.SHORT_256);
                     for (int p = 0; p < 2; p++) {
                         // the two high bits of byte p sit at bits 8p, 8p+1 of the lane; move them to bits 4, 5
-                        ShortVector quant = VectorKernels.nibble(lowBits, shift + 8 * p)
-                                .or(highBits.lanewise(VectorOperators.LSHR, 8 * p).lanewise(VectorOperators.LSHL, 4).and((short) 0x30))
-                                .sub((short) 32);
+                        ShortVector high = p == 0 ? highBits.lanewise(VectorOperators.LSHL, 4) : highBits.lanewise(VectorOperators.LSHR, 4);
+                        ShortVector quant = VectorKernels.nibble(lowBits, shift + 8 * p).or(high.and((short) 0x30)).sub((short) 32);
                         products = products.add(quant.mul(VectorKernels.signedByte(act, p)));
                     }
                     long scaleAt = wb + SCALES + 8 * h + 2 * k;
                     int first = LittleEndian.signedByte(w, scaleAt);
                     int second = LittleEndian.signedByte(w, scaleAt + 1);
                     // lanes 0..3 scale by the first, lanes 4..7 by the second
-                    IntVector scale = UPPER_LANES.mul(second - first).add(first);
+                    IntVector scale = IntVector.broadcast(VectorKernels.INT_256, first).blend(second, UPPER_LANES);
                     sumi = sumi.add(VectorKernels.pairSums(products).mul(scale));
                     highBits = highBits.lanewise(VectorOperators.LSHR, 2);
                 }

@@ -59,12 +59,13 @@ final class VectorKernels {
 
     /** Byte {@code p} of each lane (0: the low byte, the even element; 1: the high byte, the odd one), sign-extended. */
     static ShortVector signedByte(ShortVector v, int p) {
-        return v.lanewise(VectorOperators.LSHL, 8 - 8 * p).lanewise(VectorOperators.ASHR, 8);
+        return p == 0 ? v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8) : v.lanewise(VectorOperators.ASHR, 8);
     }
 
     /** Bits {@code shift..shift+3} of each lane: one nibble, 0..15. */
     static ShortVector nibble(ShortVector v, int shift) {
-        return v.lanewise(VectorOperators.LSHR, shift).and((short) 0xF);
+        // the top nibble needs no mask: the logical shift brings in zeros
+        return shift == 12 ? v.lanewise(VectorOperators.LSHR, 12) : v.lanewise(VectorOperators.LSHR, shift).and((short) 0xF);
     }
 
     /** Sums neighbouring 16-bit lanes into 32-bit lanes (lane k = lanes 2k and 2k+1). */
@@ -76,15 +77,14 @@ final class VectorKernels {
 
     /**
      * Dot products of signed bytes: {@code w} and {@code a} hold the same elements two per lane;
-     * the result lanes hold the sums of four neighbouring products. (Each product is widened on
-     * its own: two products of -128 * -128 would not fit in a short.)
+     * the result lanes hold the sums of four neighbouring products. A lane's two products lie in
+     * [-16256, 16384] each, so their sum in [-32512, 32768] fits a short once 256 lower; the
+     * widened pair sums get the 2 * 256 back.
      */
     static IntVector dotBytes(ShortVector w, ShortVector a) {
-        IntVector sums = IntVector.zero(INT_256);
-        for (int p = 0; p < 2; p++) {
-            sums = sums.add(pairSums(signedByte(w, p).mul(signedByte(a, p))));
-        }
-        return sums;
+        ShortVector even = signedByte(w, 0).mul(signedByte(a, 0));
+        ShortVector odd = signedByte(w, 1).mul(signedByte(a, 1));
+        return pairSums(even.add(odd).sub((short) 256)).add(512);
     }
 
     /** Int lanes as floats (exact below 2^24, as ggml's _mm256_cvtepi32_ps). */

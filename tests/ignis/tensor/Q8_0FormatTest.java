@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -96,5 +97,30 @@ class Q8_0FormatTest extends FormatContractTest {
             }
         }
         assertTrue(disagreements > 0, "the sample never separates the AVX and reference quantizers");
+    }
+
+    @Test
+    void dotIsExactAtTheQuantExtremes() {
+        // quants of -128 and 127 only, scales 1: every product pair may reach 2 * 16384, past a
+        // short, and the exact sum (below 2^24) is what the float result must be
+        int blocks = 4;
+        Random random = new Random(11);
+        MemorySegment w = FormatTestSupport.garbage(blocks * 34L, 12, false);
+        MemorySegment a = FormatTestSupport.garbage(blocks * 34L, 13, true);
+        long expected = 0;
+        for (int b = 0; b < blocks; b++) {
+            w.set(FormatTestSupport.SHORT, b * 34L, FormatTestSupport.half(1));
+            a.set(FormatTestSupport.SHORT, b * 34L, FormatTestSupport.half(1));
+            for (int j = 0; j < 32; j++) {
+                // the first block all -128: the largest product sums
+                byte wq = b == 0 || random.nextInt(4) > 0 ? (byte) -128 : 127;
+                byte aq = b == 0 || random.nextInt(4) > 0 ? (byte) -128 : 127;
+                w.set(ValueLayout.JAVA_BYTE, b * 34L + 2 + j, wq);
+                a.set(ValueLayout.JAVA_BYTE, b * 34L + 2 + j, aq);
+                expected += (long) wq * aq;
+            }
+        }
+        assertEquals((double) expected, format().dot(w, 0, a, 0, blocks * 32), 0);
+        assertEquals((double) 32 * 16384, format().dot(w, 0, a, 0, 32), 0);
     }
 }
