@@ -26,8 +26,22 @@ public record ExecutorOptions(int threads, int maxBatchTokens) {
         return new ExecutorOptions(t, maxBatchTokens);
     }
 
-    /** Physical cores where the JVM can tell, else available processors. */
+    /**
+     * Physical cores (hyper-threads share a core's vector units, so a second thread on a core only
+     * adds contention) where Linux says which logical CPUs share a core, else available processors.
+     */
     public static int defaultThreads() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors());
+        int logical = Math.max(1, Runtime.getRuntime().availableProcessors());
+        java.util.Set<String> cores = new java.util.HashSet<>();
+        for (int cpu = 0; cpu < logical; cpu++) {
+            java.nio.file.Path topology = java.nio.file.Path.of("/sys/devices/system/cpu/cpu" + cpu + "/topology");
+            try {
+                cores.add(java.nio.file.Files.readString(topology.resolve("physical_package_id")).trim() + ":"
+                        + java.nio.file.Files.readString(topology.resolve("core_id")).trim());
+            } catch (java.io.IOException | RuntimeException e) {
+                return logical; // no topology (not Linux, or restricted): count logical processors
+            }
+        }
+        return Math.max(1, Math.min(logical, cores.size()));
     }
 }
