@@ -73,4 +73,28 @@ final class KScales {
         int second = (short) (bsums >>> 32) + (short) (bsums >>> 48);
         return get(mins, 2 * k) * first + get(mins, 2 * k + 1) * second;
     }
+
+    /** The integer part of a Q4_K/Q5_K super-block dot: sum over sub-blocks of scale * quant dot. */
+    @FunctionalInterface
+    interface ScaledSums {
+        int of(MemorySegment w, long weightBlock, MemorySegment a, long activationBlock, long scales);
+    }
+
+    /**
+     * The plain dot of Q4_K and Q5_K rows (d at byte 0, dmin at 2, scales at 4 of each
+     * {@code blockBytes} super-block): per super-block the exact integer sums, then
+     * d * sum - dmin * min term in float.
+     */
+    static float scalarDot(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks, int blockBytes,
+            ScaledSums scaledSums) {
+        float sum = 0;
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * blockBytes;
+            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
+            int sumi = scaledSums.of(w, wb, a, ab, scales(w, wb + 4));
+            float da = a.get(LittleEndian.FLOAT, ab);
+            sum += da * LittleEndian.half(w, wb) * sumi - da * LittleEndian.half(w, wb + 2) * minTerm(w, wb + 4, a, ab);
+        }
+        return sum;
+    }
 }

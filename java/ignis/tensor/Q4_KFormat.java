@@ -70,16 +70,7 @@ final class Q4_KFormat extends BlockFormat {
 
     /** The plain version: per super-block the exact integer sums, d * sum - dmin * min term in float. */
     static float dotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
-        float sum = 0;
-        for (int b = 0; b < blocks; b++) {
-            long wb = wOffset + (long) b * BYTES;
-            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
-            long scales = KScales.scales(w, wb + SCALES);
-            int sumi = scaledSumsScalar(w, wb, a, ab, scales);
-            float da = a.get(LittleEndian.FLOAT, ab);
-            sum += da * LittleEndian.half(w, wb) * sumi - da * LittleEndian.half(w, wb + DMIN) * KScales.minTerm(w, wb + SCALES, a, ab);
-        }
-        return sum;
+        return KScales.scalarDot(w, wOffset, a, aOffset, blocks, BYTES, Q4_KFormat::scaledSumsScalar);
     }
 
     /**
