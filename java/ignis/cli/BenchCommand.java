@@ -7,6 +7,7 @@ import ignis.backend.cpu.MemoryBandwidth;
 import ignis.model.LlamaModel;
 import ignis.model.LlamaWeights;
 import ignis.model.LoadListener;
+import ignis.peer.LlamaCppBench;
 import ignis.runtime.Benchmark;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code ignis bench}: llama-bench style prompt-processing and generation speed, with the decode
  * figure set against the memory-bandwidth roofline. Without --model it benchmarks a dummy-weight
- * model of a named shape (written once, cached).
+ * model of a named shape (written once, cached). With --compare-llamacpp, llama.cpp (the peer
+ * library) then runs the same tests on the same file and threads in this process.
  */
 @Command(name = "bench", description = "Measure prefill (pp) and decode (tg) tokens/s, llama-bench style.")
 public final class BenchCommand implements Callable<Integer> {
@@ -49,37 +51,56 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print results as JSON")
     boolean json;
 
+    @Option(names = "--compare-llamacpp", description = "after ours, run the same tests with llama.cpp (the de.kherud:llama jar's "
+            + "build) on the same file and threads, and print ours / llama.cpp per test")
+    boolean compareLlamaCpp;
+
     @Override
     public Integer call() {
         int nThreads = threads != null ? threads : ExecutorOptions.defaultThreads();
+        // Before the long run: a missing llama.cpp library fails here, with where it looked.
+        String peerLabel = compareLlamaCpp ? LlamaCppBench.label() : null;
         Path file = model != null ? model : DummyModels.get(shape, type, 1);
         String modelName = model != null ? model.getFileName().toString() : shape + " " + type.toUpperCase() + " (dummy weights)";
-        int batch = Math.max(1, promptLengths.stream().mapToInt(Integer::intValue).max().orElse(1));
-        try (LlamaModel m = LlamaModel.load(file, LoadListener.NONE);
-                ModelExecutor ex = Backends.byName("cpu").load(m, new ExecutorOptions(nThreads, Math.min(batch, 512)))) {
-            ProgressBar bar = new ProgressBar("bench", true);
-            int totalReps = (promptLengths.size() + generationLengths.size()) * reps;
-            int[] done = {0};
-            Benchmark.RepListener progress = (test, rep, of) -> bar.update(++done[0], totalReps, test + " rep " + rep + "/" + of);
-            Benchmark bench = new Benchmark(ex);
-            List<Benchmark.Result> results = new ArrayList<>();
-            for (int p : promptLengths) {
-                results.add(bench.prompt(p, reps, progress));
+        int longestPrompt = Math.max(1, promptLengths.stream().mapToInt(Integer::intValue).max().orElse(1));
+        int longestGeneration = generationLengths.stream().mapToInt(Integer::intValue).max().orElse(0);
+        ProgressBar bar = new ProgressBar("bench", true);
+        int totalReps = (promptLengths.size() + generationLengths.size()) * reps * (compareLlamaCpp ? 2 : 1);
+        int[] done = {0};
+        try (LlamaModel m = LlamaModel.load(file, LoadListener.NONE)) {
+            List<Benchmark.Result> results;
+            try (ModelExecutor ex = Backends.byName("cpu").load(m, new ExecutorOptions(nThreads, Math.min(longestPrompt, 512)))) {
+                results = runTests(new Benchmark(ex), (test, rep, of) -> bar.update(++done[0], totalReps, test + " rep " + rep + "/" + of));
             }
-            for (int n : generationLengths) {
-                results.add(bench.generation(n, reps, progress));
+            List<Benchmark.Result> peerResults = List.of();
+            if (compareLlamaCpp) {
+                try (LlamaCppBench peer = new LlamaCppBench(file, nThreads, longestPrompt, longestGeneration)) {
+                    peerResults = runTests(new Benchmark(peer),
+                            (test, rep, of) -> bar.update(++done[0], totalReps, "llama.cpp " + test + " rep " + rep + "/" + of));
+                }
             }
             bar.finish();
             double bandwidth = MemoryBandwidth.measure(1024, nThreads, 3);
             long bytesPerToken = bytesReadPerToken(m);
-            double roofline = bandwidth / bytesPerToken;
+            Table table = new Table(modelName, m, nThreads, bandwidth, bytesPerToken);
             if (json) {
-                System.out.println(Json.write(toJson(modelName, m, nThreads, results, bandwidth, bytesPerToken)));
+                System.out.println(Json.write(table.toJson(results, peerLabel, peerResults)));
             } else {
-                printTable(modelName, m, nThreads, results, bandwidth, bytesPerToken, roofline);
+                table.print(results, peerLabel, peerResults);
             }
         }
         return 0;
+    }
+
+    private List<Benchmark.Result> runTests(Benchmark bench, Benchmark.RepListener progress) {
+        List<Benchmark.Result> results = new ArrayList<>();
+        for (int p : promptLengths) {
+            results.add(bench.prompt(p, reps, progress));
+        }
+        for (int n : generationLengths) {
+            results.add(bench.generation(n, reps, progress));
+        }
+        return results;
     }
 
     /** Weight bytes one decoded token reads: every matrix once, one embedding row (untied output). */
@@ -94,40 +115,86 @@ public final class BenchCommand implements Callable<Integer> {
         return m.file().tensorInfos().stream().mapToLong(t -> t.elementCount()).sum();
     }
 
-    private void printTable(String name, LlamaModel m, int nThreads, List<Benchmark.Result> results, double bandwidth,
-            long bytesPerToken, double roofline) {
-        System.out.println("| model | size | params | backend | threads | test | t/s | % roofline |");
-        System.out.println("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
-        for (Benchmark.Result r : results) {
-            String pct = r.test().startsWith("tg") ? String.format("%.0f%%", 100 * r.meanTokensPerSecond() / roofline) : "";
-            System.out.printf("| %s | %.2f MiB | %.2f M | cpu | %d | %s | %.2f ± %.2f | %s |%n", name, m.weightBytes() / 1048576.0,
-                    parameters(m) / 1e6, nThreads, r.test(), r.meanTokensPerSecond(), r.stddevTokensPerSecond(), pct);
-        }
-        System.out.printf("%nmemory bandwidth (measured, %d threads): %.1f GB/s; bytes read per decoded token: %.1f MB; "
-                + "decode roofline: %.1f tokens/s%n", nThreads, bandwidth / 1e9, bytesPerToken / 1e6, roofline);
+    /** Our ratio to llama.cpp in one test: mean tokens/s over mean tokens/s. */
+    static double ratio(Benchmark.Result ours, Benchmark.Result theirs) {
+        return ours.meanTokensPerSecond() / theirs.meanTokensPerSecond();
     }
 
-    private Map<String, Object> toJson(String name, LlamaModel m, int nThreads, List<Benchmark.Result> results, double bandwidth,
-            long bytesPerToken) {
-        List<Object> rows = new ArrayList<>();
-        for (Benchmark.Result r : results) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("test", r.test());
-            row.put("tokens_per_second", r.meanTokensPerSecond());
-            row.put("stddev", r.stddevTokensPerSecond());
-            row.put("seconds", r.seconds());
-            rows.add(row);
+    /** The report: results of one or two engines on one model, with the decode roofline. */
+    private record Table(String name, LlamaModel m, int threads, double bandwidth, long bytesPerToken) {
+
+        double roofline() {
+            return bandwidth / bytesPerToken;
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", name);
-        out.put("size_bytes", m.weightBytes());
-        out.put("params", parameters(m));
-        out.put("backend", "cpu");
-        out.put("threads", nThreads);
-        out.put("results", rows);
-        out.put("memory_bandwidth_bytes_per_second", bandwidth);
-        out.put("bytes_per_token", bytesPerToken);
-        out.put("decode_roofline_tokens_per_second", bandwidth / bytesPerToken);
-        return out;
+
+        /** Markdown: each test's llama.cpp row follows ours, then the ratios. */
+        void print(List<Benchmark.Result> results, String peerLabel, List<Benchmark.Result> peerResults) {
+            System.out.println("| model | size | params | backend | threads | test | t/s | % roofline |");
+            System.out.println("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
+            for (int i = 0; i < results.size(); i++) {
+                printRow("cpu", results.get(i));
+                if (!peerResults.isEmpty()) {
+                    printRow(peerLabel, peerResults.get(i));
+                }
+            }
+            if (!peerResults.isEmpty()) {
+                System.out.printf("%n| test | ignis t/s | llama.cpp t/s | ratio (ignis / llama.cpp) |%n| ---: | ---: | ---: | ---: |%n");
+                for (int i = 0; i < results.size(); i++) {
+                    Benchmark.Result ours = results.get(i);
+                    Benchmark.Result theirs = peerResults.get(i);
+                    System.out.printf("| %s | %.2f | %.2f | %.3f |%n", ours.test(), ours.meanTokensPerSecond(), theirs.meanTokensPerSecond(),
+                            ratio(ours, theirs));
+                }
+            }
+            System.out.printf("%nmemory bandwidth (measured, %d threads): %.1f GB/s; bytes read per decoded token: %.1f MB; "
+                    + "decode roofline: %.1f tokens/s%n", threads, bandwidth / 1e9, bytesPerToken / 1e6, roofline());
+        }
+
+        private void printRow(String backend, Benchmark.Result r) {
+            String pct = r.test().startsWith("tg") ? String.format("%.0f%%", 100 * r.meanTokensPerSecond() / roofline()) : "";
+            System.out.printf("| %s | %.2f MiB | %.2f M | %s | %d | %s | %.2f ± %.2f | %s |%n", name, m.weightBytes() / 1048576.0,
+                    parameters(m) / 1e6, backend, threads, r.test(), r.meanTokensPerSecond(), r.stddevTokensPerSecond(), pct);
+        }
+
+        Map<String, Object> toJson(List<Benchmark.Result> results, String peerLabel, List<Benchmark.Result> peerResults) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", name);
+            out.put("size_bytes", m.weightBytes());
+            out.put("params", parameters(m));
+            out.put("backend", "cpu");
+            out.put("threads", threads);
+            out.put("results", rows(results));
+            if (!peerResults.isEmpty()) {
+                Map<String, Object> peer = new LinkedHashMap<>();
+                peer.put("backend", peerLabel);
+                peer.put("results", rows(peerResults));
+                out.put("llama_cpp", peer);
+                List<Object> ratios = new ArrayList<>();
+                for (int i = 0; i < results.size(); i++) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("test", results.get(i).test());
+                    row.put("ratio", ratio(results.get(i), peerResults.get(i)));
+                    ratios.add(row);
+                }
+                out.put("ratios", ratios);
+            }
+            out.put("memory_bandwidth_bytes_per_second", bandwidth);
+            out.put("bytes_per_token", bytesPerToken);
+            out.put("decode_roofline_tokens_per_second", roofline());
+            return out;
+        }
+
+        private static List<Object> rows(List<Benchmark.Result> results) {
+            List<Object> rows = new ArrayList<>();
+            for (Benchmark.Result r : results) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("test", r.test());
+                row.put("tokens_per_second", r.meanTokensPerSecond());
+                row.put("stddev", r.stddevTokensPerSecond());
+                row.put("seconds", r.seconds());
+                rows.add(row);
+            }
+            return rows;
+        }
     }
 }

@@ -5,9 +5,10 @@ import ignis.backend.ModelExecutor;
 import java.util.SplittableRandom;
 
 /**
- * llama-bench style measurements on one executor: {@code pp N} prefills N prompt tokens into an
+ * llama-bench style measurements of one engine: {@code pp N} prefills N prompt tokens into an
  * empty cache; {@code tg N} decodes N tokens one at a time after a single-token prompt. Tokens
- * are seeded random ids, so the figures depend on the model's shape and types only.
+ * are seeded random ids, so the figures depend on the model's shape and types only, and two
+ * engines benchmarked with the same tests see the same token ids.
  */
 public final class Benchmark {
 
@@ -38,25 +39,41 @@ public final class Benchmark {
         void finished(String test, int rep, int reps);
     }
 
-    private final ModelExecutor executor;
+    /** An engine under test: one sequence whose cache it empties, prefills and extends; each call returns when done. */
+    public interface Target {
+        int vocabSize();
+
+        /** Empties the cache, which must then hold at least {@code positions} tokens. */
+        void reset(int positions);
+
+        /** Appends {@code tokens[0..count)} in one batch. */
+        void prefill(int[] tokens, int count);
+
+        /** Appends one token. */
+        void decode(int token);
+    }
+
+    private final Target target;
     private final int vocab;
     private final SplittableRandom random = new SplittableRandom(42);
 
     public Benchmark(ModelExecutor executor) {
-        this.executor = executor;
-        this.vocab = executor.config().vocabSize();
+        this(new ExecutorTarget(executor));
+    }
+
+    public Benchmark(Target target) {
+        this.target = target;
+        this.vocab = target.vocabSize();
     }
 
     /** Prefill of {@code n} tokens, {@code reps} times after one warm-up run. */
     public Result prompt(int n, int reps, RepListener listener) {
         int[] tokens = random.ints(n, 0, vocab).toArray();
-        float[] logits = new float[vocab];
-        KvCache cache = executor.newCache(n);
         double[] seconds = new double[reps];
         for (int rep = -1; rep < reps; rep++) {
-            cache.truncate(0);
+            target.reset(n);
             long start = System.nanoTime();
-            executor.prefill(cache, tokens, 0, n, logits);
+            target.prefill(tokens, n);
             if (rep >= 0) {
                 seconds[rep] = (System.nanoTime() - start) / 1e9;
                 listener.finished("pp" + n, rep + 1, reps);
@@ -68,15 +85,13 @@ public final class Benchmark {
     /** Decode of {@code n} tokens, {@code reps} times after one warm-up run. */
     public Result generation(int n, int reps, RepListener listener) {
         int[] tokens = random.ints(n + 1, 0, vocab).toArray();
-        float[] logits = new float[vocab];
-        KvCache cache = executor.newCache(n + 1);
         double[] seconds = new double[reps];
         for (int rep = -1; rep < reps; rep++) {
-            cache.truncate(0);
-            executor.prefill(cache, tokens, 0, 1, logits);
+            target.reset(n + 1);
+            target.prefill(tokens, 1);
             long start = System.nanoTime();
             for (int i = 1; i <= n; i++) {
-                executor.decode(cache, tokens[i], logits);
+                target.decode(tokens[i]);
             }
             if (rep >= 0) {
                 seconds[rep] = (System.nanoTime() - start) / 1e9;
@@ -84,5 +99,41 @@ public final class Benchmark {
             }
         }
         return new Result("tg" + n, n, seconds);
+    }
+
+    /** Ignis's own executor as a benchmark target. */
+    private static final class ExecutorTarget implements Target {
+        private final ModelExecutor executor;
+        private final float[] logits;
+        private KvCache cache;
+
+        ExecutorTarget(ModelExecutor executor) {
+            this.executor = executor;
+            this.logits = new float[executor.config().vocabSize()];
+        }
+
+        @Override
+        public int vocabSize() {
+            return logits.length;
+        }
+
+        @Override
+        public void reset(int positions) {
+            if (cache == null || cache.capacity() < positions) {
+                cache = null; // the old one may go before the new one is allocated
+                cache = executor.newCache(positions);
+            }
+            cache.truncate(0);
+        }
+
+        @Override
+        public void prefill(int[] tokens, int count) {
+            executor.prefill(cache, tokens, 0, count, logits);
+        }
+
+        @Override
+        public void decode(int token) {
+            executor.decode(cache, token, logits);
+        }
     }
 }
