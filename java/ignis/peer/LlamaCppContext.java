@@ -130,12 +130,12 @@ public final class LlamaCppContext implements AutoCloseable {
     }
 
     /**
-     * llama.cpp rounds the context up, caps the logical batch by it but keeps at least 64 (the KQ
-     * mask's row padding), and caps the micro-batch by the batch; anything else means the fields
-     * were not applied.
+     * llama.cpp rounds the context up, caps the logical batch by the context asked for but keeps
+     * at least 64 (the KQ mask's row padding), and caps the micro-batch by the batch; anything
+     * else means the fields were not applied.
      */
     private void checkApplied(Settings wanted) {
-        int batch = Math.max(64, Math.min(wanted.batch(), actual.contextLength()));
+        int batch = Math.max(64, Math.min(wanted.batch(), wanted.contextLength()));
         if (actual.contextLength() < wanted.contextLength() || actual.batch() != batch
                 || actual.microBatch() != Math.min(wanted.microBatch(), batch) || actual.threads() != wanted.threads()) {
             close();
