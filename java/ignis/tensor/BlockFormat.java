@@ -76,6 +76,45 @@ abstract class BlockFormat implements QuantFormat {
                 : GgmlOrder.tinyBlasDot(element, w, wOffset, a, aOffset, n);
     }
 
+    /**
+     * Two rows at a time through {@link #dotTwoRows} where the format has such a kernel and the
+     * activations are unpacked; everything else one dot at a time. The two rows of a pass lie
+     * half the range apart: two separate streams from memory keep more loads in flight than one
+     * (page-sized prefetch windows), which decode, reading each weight once, is limited by.
+     */
+    @Override
+    public final void multiplyRows(MemorySegment w, long wRowBytes, int rowStart, int rowEnd, MatrixInput x,
+            float[] out, int outOffset, int outStride) {
+        int r = rowStart;
+        int pairs = (rowEnd - rowStart) / 2;
+        if (hasTwoRowKernel() && x.unpacked && pairs > 0) {
+            int blocks = checkedBlocks(w, rowStart * wRowBytes, x.rows(), 0, x.length());
+            checkedBlocks(w, (rowEnd - 1) * wRowBytes, x.rows(), (x.tokens() - 1) * x.rowBytes(), x.length());
+            for (int i = 0; i < pairs; i++) {
+                for (int t = 0; t < x.tokens(); t++) {
+                    dotTwoRows(w, (rowStart + i) * wRowBytes, wRowBytes, pairs, x, t, blocks, out, outOffset + t * outStride + rowStart + i);
+                }
+            }
+            r = rowStart + 2 * pairs;
+        }
+        QuantFormat.super.multiplyRows(w, wRowBytes, r, rowEnd, x, out, outOffset, outStride);
+    }
+
+    /** Whether {@link #dotTwoRows} is implemented. */
+    boolean hasTwoRowKernel() {
+        return false;
+    }
+
+    /**
+     * {@link #matrixDot} of two rows, the one at {@code wOffset} and the one {@code distance} rows
+     * of {@code wRowBytes} after it ({@code blocks} blocks each), with token {@code token} of the
+     * unpacked {@code x}, into {@code out[at]} and {@code out[at + distance]}, bit for bit.
+     */
+    void dotTwoRows(MemorySegment w, long wOffset, long wRowBytes, int distance, MatrixInput x, int token, int blocks,
+            float[] out, int at) {
+        throw new UnsupportedOperationException(type + " has no two-row kernel");
+    }
+
     /** How tinyBLAS reads one element of this type, or null where llama.cpp does not use tinyBLAS for it. */
     GgmlOrder.Element tinyBlasElement() {
         return null;

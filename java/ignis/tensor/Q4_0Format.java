@@ -72,6 +72,45 @@ final class Q4_0Format extends BlockFormat {
         return repackedDotScalar(w, wOffset, a, aOffset, blocks);
     }
 
+    @Override
+    boolean hasTwoRowKernel() {
+        return true;
+    }
+
+    /**
+     * {@link #repackedDotScalar} of two rows with one unpacked token, into {@code out[at]} and {@code out[at + distance]}. A block's integer sum
+     * is exact whatever the order, so it is taken in 16-bit lanes that may wrap: the quants enter
+     * as 0..15 and the 8 * (sum of activations) comes off at the end; the true sum,
+     * |sum| <= 32 * 8 * 127, fits a short, so arithmetic modulo 2^16 gives it exactly.
+     */
+    @Override
+    void dotTwoRows(MemorySegment w, long wOffset, long wRowBytes, int distance, MatrixInput x, int token, int blocks,
+            float[] out, int at) {
+        short[] evens = x.evens;
+        short[] odds = x.odds;
+        ShortVector mask = ShortVector.broadcast(VectorKernels.SHORT_128, (short) 0xF);
+        // one copy of the loop for both rows: C2 keeps the vectors of a small method in registers
+        for (int row = 0; row < 2; row++) {
+            long rowOffset = wOffset + row * distance * wRowBytes;
+            float sum = 0;
+            for (int b = 0; b < blocks; b++) {
+                int k = token * blocks + b;
+                long wb = rowOffset + (long) b * BYTES;
+                // lane i of the quants holds values 2i (bits 0-3), 2i+16 (4-7), 2i+1 (8-11), 2i+17 (12-15);
+                // the shifts are written out rather than shared with the 256-bit kernels
+                // (VectorKernels.nibble), which made C2 stop intrinsifying them there
+                ShortVector q = VectorKernels.load16(w, wb + QS);
+                short wrapped = q.and(mask).mul(ShortVector.fromArray(VectorKernels.SHORT_128, evens, 16 * k))
+                        .add(q.lanewise(VectorOperators.LSHR, 4).and(mask).mul(ShortVector.fromArray(VectorKernels.SHORT_128, evens, 16 * k + 8)))
+                        .add(q.lanewise(VectorOperators.LSHR, 8).and(mask).mul(ShortVector.fromArray(VectorKernels.SHORT_128, odds, 16 * k)))
+                        .add(q.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(VectorKernels.SHORT_128, odds, 16 * k + 8)))
+                        .reduceLanes(VectorOperators.ADD);
+                sum = Math.fma((float) (short) (wrapped - 8 * x.sums32[k]), LittleEndian.half(w, wb) * x.scales[k], sum);
+            }
+            out[at + row * distance] = sum;
+        }
+    }
+
     static float repackedDotScalar(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
         float sum = 0;
         for (int b = 0; b < blocks; b++) {

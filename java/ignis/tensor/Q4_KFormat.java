@@ -122,6 +122,71 @@ final class Q4_KFormat extends BlockFormat {
         return VectorKernels.sum(acc) + ((min0 + min2) + (min1 + min3));
     }
 
+    @Override
+    boolean hasTwoRowKernel() {
+        return true;
+    }
+
+    /**
+     * {@link #dotVector} of two rows with one unpacked token, into {@code out[at]}
+     * and {@code out[at + distance]}: the same lanes, fused multiply-adds and reductions. The rows go
+     * through one copy of the loop: C2 stops inlining (and boxes the vectors) in a method with two.
+     */
+    @Override
+    void dotTwoRows(MemorySegment w, long wOffset, long wRowBytes, int distance, MatrixInput x, int token, int blocks,
+            float[] out, int at) {
+        short[] evens = x.evens;
+        short[] odds = x.odds;
+        long aOffset = token * x.rowBytes();
+        for (int row = 0; row < 2; row++) {
+            long rowOffset = wOffset + row * distance * wRowBytes;
+            FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
+            for (int b = 0; b < blocks; b++) {
+                int k = token * blocks + b;
+                long wb = rowOffset + (long) b * BYTES;
+                long scales = KScales.scales(w, wb + SCALES);
+                IntVector sumi = IntVector.zero(VectorKernels.INT_256);
+                for (int c = 0; c < 4; c++) {
+                    ShortVector quants = VectorKernels.load32(w, wb + QS + 32 * c);
+                    for (int half = 0; half < 2; half++) {
+                        int at16 = 128 * k + 32 * c + 16 * half;
+                        ShortVector products = VectorKernels.nibble(quants, 4 * half).mul(ShortVector.fromArray(VectorKernels.SHORT_256, evens, at16))
+                                .add(VectorKernels.nibble(quants, 4 * half + 8).mul(ShortVector.fromArray(VectorKernels.SHORT_256, odds, at16)));
+                        sumi = sumi.add(VectorKernels.pairSums(products).mul(KScales.get(scales, 2 * c + half)));
+                    }
+                }
+                acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, x.scales[k] * LittleEndian.half(w, wb)), acc);
+            }
+            out[at + row * distance] = VectorKernels.sum(acc) + minSum(w, rowOffset, x.rows(), aOffset, blocks);
+        }
+    }
+
+    /**
+     * The min part of {@link #dotVector} alone, in its order: four partial sums (one per pair of
+     * sub-blocks, rotating), each -d_a * dmin * min term added by fused multiply-add, summed as
+     * (0 + 2) + (1 + 3).
+     */
+    private static float minSum(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+        float min0 = 0;
+        float min1 = 0;
+        float min2 = 0;
+        float min3 = 0;
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOffset + (long) b * BYTES;
+            long ab = aOffset + (long) b * Q8_KFormat.BYTES;
+            float dmin = -a.get(LittleEndian.FLOAT, ab) * LittleEndian.half(w, wb + DMIN);
+            long mins = KScales.mins(w, wb + SCALES);
+            for (int k = 0; k < 4; k++) {
+                float next = min1;
+                min1 = min2;
+                min2 = min3;
+                min3 = Math.fma(dmin, (float) KScales.minPairTerm(mins, a, ab, k), min0);
+                min0 = next;
+            }
+        }
+        return (min0 + min2) + (min1 + min3);
+    }
+
     /** Sum over the 8 sub-blocks of scale * (dot of the 4-bit quants with the activation quants). */
     static int scaledSumsScalar(MemorySegment w, long wb, MemorySegment a, long ab, long scales) {
         int sumi = 0;

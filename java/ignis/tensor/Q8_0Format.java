@@ -2,6 +2,7 @@ package ignis.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 
 import java.lang.foreign.MemorySegment;
 
@@ -88,6 +89,40 @@ final class Q8_0Format extends BlockFormat {
             sum += sumi * (LittleEndian.half(w, wb) * LittleEndian.half(a, ab));
         }
         return sum;
+    }
+
+    @Override
+    boolean hasTwoRowKernel() {
+        return true;
+    }
+
+    /**
+     * {@link #dotVector} of two rows with one unpacked token, into {@code out[at]} and {@code out[at + distance]}: the same lanes, the
+     * same fused multiply-adds, the same reduction, with the activation side unpacked already.
+     */
+    @Override
+    void dotTwoRows(MemorySegment w, long wOffset, long wRowBytes, int distance, MatrixInput x, int token, int blocks,
+            float[] out, int at) {
+        int firstBlock = token * blocks;
+        FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc1 = acc0;
+        short[] evens = x.evens;
+        short[] odds = x.odds;
+        float[] scales = x.scales;
+        for (int b = 0; b < blocks; b++) {
+            int k = firstBlock + b;
+            ShortVector even = ShortVector.fromArray(VectorKernels.SHORT_256, evens, k * 16);
+            ShortVector odd = ShortVector.fromArray(VectorKernels.SHORT_256, odds, k * 16);
+            float scale = scales[k];
+            long wb0 = wOffset + (long) b * BYTES;
+            long wb1 = wb0 + distance * wRowBytes;
+            acc0 = VectorKernels.toFloat(VectorKernels.dotUnpacked(VectorKernels.load32(w, wb0 + QS), even, odd))
+                    .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, LittleEndian.half(w, wb0) * scale), acc0);
+            acc1 = VectorKernels.toFloat(VectorKernels.dotUnpacked(VectorKernels.load32(w, wb1 + QS), even, odd))
+                    .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, LittleEndian.half(w, wb1) * scale), acc1);
+        }
+        out[at] = VectorKernels.sum(acc0);
+        out[at + distance] = VectorKernels.sum(acc1);
     }
 
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {

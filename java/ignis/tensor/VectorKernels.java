@@ -87,6 +87,15 @@ final class VectorKernels {
         return pairSums(even.add(odd).sub((short) 256)).add(512);
     }
 
+    /**
+     * As {@link #dotBytes} with the activation bytes unpacked already ({@link MatrixInput}):
+     * {@code even} and {@code odd} hold them sign-extended, none -128, so a lane's two products
+     * sum within a short.
+     */
+    static IntVector dotUnpacked(ShortVector w, ShortVector even, ShortVector odd) {
+        return pairSums(signedByte(w, 0).mul(even).add(signedByte(w, 1).mul(odd)));
+    }
+
     /** Int lanes as floats (exact below 2^24, as ggml's _mm256_cvtepi32_ps). */
     static FloatVector toFloat(IntVector v) {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);

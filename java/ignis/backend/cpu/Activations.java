@@ -1,6 +1,7 @@
 package ignis.backend.cpu;
 
 import ignis.tensor.GGMLType;
+import ignis.tensor.MatrixInput;
 import ignis.tensor.QuantFormat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,6 +16,8 @@ final class Activations {
     private final int maxLength;
     private final MemorySegment[] converted = new MemorySegment[GGMLType.values().length];
     private final boolean[] ready = new boolean[GGMLType.values().length];
+    private final MatrixInput[] inputs = new MatrixInput[GGMLType.values().length];
+    private final boolean[] inputReady = new boolean[GGMLType.values().length];
     private float[] rows;
     private int tokens;
     private int length;
@@ -33,6 +36,7 @@ final class Activations {
         this.tokens = tokens;
         this.length = length;
         java.util.Arrays.fill(ready, false);
+        java.util.Arrays.fill(inputReady, false);
     }
 
     int tokens() {
@@ -62,6 +66,19 @@ final class Activations {
             ready[k] = true;
         }
         return converted[k];
+    }
+
+    /** The rows converted to {@code type} as the matrix kernels read them (see {@link MatrixInput}). */
+    MatrixInput input(GGMLType type) {
+        int k = type.ordinal();
+        if (!inputReady[k]) {
+            if (inputs[k] == null) {
+                inputs[k] = new MatrixInput(type);
+            }
+            inputs[k].set(as(type), rowBytes(type), length, tokens);
+            inputReady[k] = true;
+        }
+        return inputs[k];
     }
 
     private static int roundUp(int n, int multiple) {

@@ -1,5 +1,6 @@
 package ignis.backend.cpu;
 
+import ignis.tensor.MatrixInput;
 import ignis.tensor.QuantFormat;
 import ignis.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -15,11 +16,8 @@ final class MatMul implements WorkerPool.RangeTask {
     private QuantFormat format;
     private MemorySegment weights;
     private long weightRowBytes;
-    private MemorySegment input;
-    private long inputRowBytes;
-    private int rowLength;
+    private MatrixInput input;
     private int rows;
-    private int tokens;
     private float[] out;
     private int outOffset;
 
@@ -39,11 +37,8 @@ final class MatMul implements WorkerPool.RangeTask {
         this.format = w.format();
         this.weights = w.data();
         this.weightRowBytes = w.rowBytes();
-        this.input = x.as(format.activationType());
-        this.inputRowBytes = x.rowBytes(format.activationType());
-        this.rowLength = w.rowLength();
+        this.input = x.input(format.activationType());
         this.rows = w.rowCount();
-        this.tokens = x.tokens();
         this.out = out;
         this.outOffset = outOffset;
         pool.parallelFor(rows, 4, this);
@@ -52,11 +47,6 @@ final class MatMul implements WorkerPool.RangeTask {
 
     @Override
     public void run(int start, int end, int worker) {
-        for (int r = start; r < end; r++) {
-            long wOffset = r * weightRowBytes;
-            for (int t = 0; t < tokens; t++) {
-                out[outOffset + t * rows + r] = format.matrixDot(weights, wOffset, input, t * inputRowBytes, rowLength, tokens);
-            }
-        }
+        format.multiplyRows(weights, weightRowBytes, start, end, input, out, outOffset, rows);
     }
 }

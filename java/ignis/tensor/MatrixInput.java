@@ -1,0 +1,108 @@
+package ignis.tensor;
+
+import ignis.IgnisException;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Activation rows as the matrix kernels read them, made once per input and read by every weight
+ * row: the rows in their activation type and, for the int8 types (Q8_0, Q8_K), each block's
+ * quants sign-extended to 16 bits and split into even and odd elements, with the block scales as
+ * floats. Unpacking the activation side once leaves the row kernels only the weight side to
+ * unpack per block. Reused from input to input; arrays grow on first use only.
+ */
+public final class MatrixInput {
+    private final GGMLType type;
+    private MemorySegment rows;
+    private long rowBytes;
+    private int length;
+    private int tokens;
+    /** Element 2i of token t's row at {@code evens[t * length / 2 + i]}; odd elements likewise. */
+    short[] evens = new short[0];
+    short[] odds = new short[0];
+    /** Scale of activation block k of token t at {@code scales[t * length / blockSize + k]}. */
+    float[] scales = new float[0];
+    /** Sum of the quants of each 32 values, indexed as 32-value blocks from token 0 on. */
+    int[] sums32 = new int[0];
+    /**
+     * True when the 16-bit arrays hold the quants and no quant is -128: then two neighbouring
+     * weight-times-activation products (|w| <= 128, |a| <= 127) sum within a short.
+     */
+    boolean unpacked;
+
+    public MatrixInput(GGMLType type) {
+        this.type = type;
+    }
+
+    public GGMLType type() {
+        return type;
+    }
+
+    public MemorySegment rows() {
+        return rows;
+    }
+
+    public long rowBytes() {
+        return rowBytes;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public int tokens() {
+        return tokens;
+    }
+
+    /** Takes {@code tokens} rows of {@code length} values of {@link #type()}, row t at byte {@code t * rowBytes}. */
+    public void set(MemorySegment rows, long rowBytes, int length, int tokens) {
+        if (length % type.blockSize != 0 || rowBytes < type.bytesFor(length) || tokens < 0
+                || (tokens > 0 && rowBytes * (tokens - 1) + type.bytesFor(length) > rows.byteSize())) {
+            throw new IgnisException(type + ": " + tokens + " activation rows of " + length + " values at a stride of "
+                    + rowBytes + " bytes do not fit a segment of " + rows.byteSize() + " bytes");
+        }
+        this.rows = rows;
+        this.rowBytes = rowBytes;
+        this.length = length;
+        this.tokens = tokens;
+        unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K) && unpackInt8();
+    }
+
+    private boolean unpackInt8() {
+        int values = length * tokens;
+        if (evens.length < values / 2) {
+            evens = new short[values / 2];
+            odds = new short[values / 2];
+        }
+        int blocksPerRow = length / type.blockSize;
+        if (scales.length < blocksPerRow * tokens) {
+            scales = new float[blocksPerRow * tokens];
+        }
+        if (sums32.length < values / 32) {
+            sums32 = new int[values / 32];
+        }
+        boolean q8_0 = type == GGMLType.Q8_0;
+        int quantsOffset = q8_0 ? 2 : Q8_KFormat.QS;
+        ShortVector smallest = ShortVector.broadcast(VectorKernels.SHORT_256, (short) 0);
+        for (int t = 0; t < tokens; t++) {
+            for (int k = 0; k < blocksPerRow; k++) {
+                long block = t * rowBytes + (long) k * type.blockBytes;
+                int blockIndex = t * blocksPerRow + k;
+                scales[blockIndex] = q8_0 ? LittleEndian.half(rows, block) : rows.get(LittleEndian.FLOAT, block);
+                for (int j = 0; j < type.blockSize; j += 32) {
+                    ShortVector pairs = VectorKernels.load32(rows, block + quantsOffset + j);
+                    ShortVector even = VectorKernels.signedByte(pairs, 0);
+                    ShortVector odd = VectorKernels.signedByte(pairs, 1);
+                    int at = (blockIndex * type.blockSize + j) / 2;
+                    even.intoArray(evens, at);
+                    odd.intoArray(odds, at);
+                    smallest = smallest.min(even).min(odd);
+                    sums32[at / 16] = even.add(odd).reduceLanes(VectorOperators.ADD);
+                }
+            }
+        }
+        return smallest.reduceLanes(VectorOperators.MIN) > -128;
+    }
+}

@@ -1,0 +1,120 @@
+package ignis.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ignis.IgnisException;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link QuantFormat#multiplyRows}, the kernels that take several weight rows per pass over
+ * unpacked activations: each output has exactly the bits of {@link QuantFormat#matrixDot} for its
+ * row and token (whose bits llama.cpp's are, see LlamaCppParityTest and ModelTypesTest), and is
+ * near a float64 product of the dequantized values.
+ */
+class MultiplyRowsTest {
+    private static final GGMLType[] TYPES = {GGMLType.F32, GGMLType.F16, GGMLType.BF16, GGMLType.Q8_0, GGMLType.Q4_0,
+        GGMLType.Q4_1, GGMLType.Q5_0, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K};
+
+    @Test
+    void everyOutputHasTheBitsOfItsMatrixDot() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (GGMLType type : TYPES) {
+            for (int tokens : new int[] {1, 3}) {
+                // odd row counts and ranges that start mid-matrix exercise the one-row remainders
+                check(random, type, 7, 512, tokens, 1, 6);
+                check(random, type, 4, 256, tokens, 0, 4);
+            }
+        }
+    }
+
+    @Test
+    void aMinus128ActivationTakesTheGeneralPath() {
+        SplittableRandom random = new SplittableRandom(12);
+        int n = 64;
+        MatrixInput x = new MatrixInput(GGMLType.Q8_0);
+        MemorySegment a = quantized(random, GGMLType.Q8_0, 1, n);
+        a.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 2 + 5, (byte) -128);
+        x.set(a, GGMLType.Q8_0.bytesFor(n), n, 1);
+        assertFalse(x.unpacked);
+        MemorySegment w = quantized(random, GGMLType.Q8_0, 4, n);
+        w.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 2 + 5, (byte) -128);
+        float[] out = poisoned(4);
+        QuantFormat.of(GGMLType.Q8_0).multiplyRows(w, GGMLType.Q8_0.bytesFor(n), 0, 4, x, out, 0, 4);
+        for (int r = 0; r < 4; r++) {
+            assertEquals(QuantFormat.of(GGMLType.Q8_0).dot(w, r * GGMLType.Q8_0.bytesFor(n), a, 0, n), out[r]);
+        }
+    }
+
+    @Test
+    void activationRowsThatDoNotFitAreRejected() {
+        MatrixInput x = new MatrixInput(GGMLType.Q8_0);
+        MemorySegment small = MemorySegment.ofArray(new byte[34]);
+        IgnisException e = assertThrows(IgnisException.class, () -> x.set(small, 34, 64, 1));
+        assertTrue(e.getMessage().contains("Q8_0"), e.getMessage());
+    }
+
+    private static void check(SplittableRandom random, GGMLType type, int rows, int n, int tokens, int rowStart, int rowEnd) {
+        QuantFormat format = QuantFormat.of(type);
+        GGMLType activationType = format.activationType();
+        long wRowBytes = type.bytesFor(n);
+        long aRowBytes = activationType.bytesFor(n);
+        MemorySegment w = quantized(random, type, rows, n);
+        MemorySegment a = quantized(random, activationType, tokens, n);
+        MatrixInput x = new MatrixInput(activationType);
+        x.set(a, aRowBytes, n, tokens);
+        if (VectorKernels.ENABLED && (activationType == GGMLType.Q8_0 || activationType == GGMLType.Q8_K)) {
+            assertTrue(x.unpacked, type + ": activations from our quantizer unpack");
+        }
+        float[] out = poisoned(rows * tokens);
+        format.multiplyRows(w, wRowBytes, rowStart, rowEnd, x, out, 0, rows);
+        float[] wf = new float[n];
+        float[] af = new float[n];
+        for (int t = 0; t < tokens; t++) {
+            QuantFormat.of(activationType).dequantize(a, t * aRowBytes, af, 0, n);
+            for (int r = 0; r < rows; r++) {
+                float got = out[t * rows + r];
+                if (r < rowStart || r >= rowEnd) {
+                    assertTrue(Float.isNaN(got), type + ": row " + r + " outside the range was written");
+                    continue;
+                }
+                float expected = format.matrixDot(w, r * wRowBytes, a, t * aRowBytes, n, tokens);
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(got),
+                        type + " row " + r + " token " + t + ": " + got + " vs matrixDot " + expected);
+                format.dequantize(w, r * wRowBytes, wf, 0, n);
+                double exact = 0;
+                double scale = 0;
+                for (int i = 0; i < n; i++) {
+                    exact += (double) wf[i] * af[i];
+                    scale += Math.abs((double) wf[i] * af[i]);
+                }
+                // Q8_1 carries its quant sum as fp16 (ggml's s = d * sum q), which Q4_1's min term reads
+                double tolerance = activationType == GGMLType.Q8_1 ? 1e-3 : 1e-5;
+                assertEquals(exact, got, tolerance * scale + 1e-6, type + " row " + r + " token " + t + " vs float64");
+            }
+        }
+    }
+
+    private static MemorySegment quantized(SplittableRandom random, GGMLType type, int rows, int n) {
+        MemorySegment s = MemorySegment.ofArray(new byte[(int) (type.bytesFor(n) * rows)]);
+        float[] row = new float[n];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < n; i++) {
+                row[i] = (float) random.nextGaussian();
+            }
+            QuantFormat.of(type).quantize(row, 0, s, r * type.bytesFor(n), n);
+        }
+        return s;
+    }
+
+    private static float[] poisoned(int n) {
+        float[] out = new float[n];
+        Arrays.fill(out, Float.NaN);
+        return out;
+    }
+}
