@@ -47,6 +47,12 @@ final class CpuExecutor implements ModelExecutor {
         this.batch = options.maxBatchTokens();
         this.pool = new WorkerPool(options.threads());
         this.matMul = new MatMul(pool);
+        for (LayerWeights layer : w.layers()) {
+            for (Tensor matrix : new Tensor[] {layer.wq(), layer.wk(), layer.wv(), layer.wo(), layer.wGate(), layer.wUp(), layer.wDown()}) {
+                matMul.pack(matrix);
+            }
+        }
+        matMul.pack(w.output());
         this.rope = new Rope(c.headDim(), c.ropeBase(), w.ropeFreqFactors());
         x = new float[batch * c.dim()];
         xb = new float[batch * c.dim()];

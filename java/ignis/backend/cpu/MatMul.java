@@ -1,9 +1,12 @@
 package ignis.backend.cpu;
 
 import ignis.tensor.MatrixInput;
+import ignis.tensor.PackedMatrix;
 import ignis.tensor.QuantFormat;
 import ignis.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * {@code out[outOffset + t * rows + r] = W[r] . x[t]}: fused dequantize-dot of every weight row with every
@@ -12,7 +15,12 @@ import java.lang.foreign.MemorySegment;
  * One instance is reused for every product (no allocation per call).
  */
 final class MatMul implements WorkerPool.RangeTask {
+    /** Rows per chunk handed to a thread: whole packed groups, and even for the two-row kernels. */
+    private static final int ROW_GRANULE = 16;
+
     private final WorkerPool pool;
+    private final Map<Tensor, PackedMatrix> packedMatrices = new IdentityHashMap<>();
+    private PackedMatrix packed;
     private QuantFormat format;
     private MemorySegment weights;
     private long weightRowBytes;
@@ -25,6 +33,15 @@ final class MatMul implements WorkerPool.RangeTask {
         this.pool = pool;
     }
 
+    /** Repacks {@code w} for its format's many-row kernel where it has one (see {@link PackedMatrix}), on all threads. */
+    void pack(Tensor w) {
+        PackedMatrix p = PackedMatrix.of(w);
+        if (p != null) {
+            pool.parallelFor(p.groups(), 1, (start, end, worker) -> p.pack(start, end));
+            packedMatrices.put(w, p);
+        }
+    }
+
     void multiply(Tensor w, Activations x, float[] out) {
         multiply(w, x, out, 0);
     }
@@ -34,6 +51,7 @@ final class MatMul implements WorkerPool.RangeTask {
         if (w.rowLength() != x.length()) {
             throw new IllegalArgumentException(w.name() + ": row length " + w.rowLength() + " != input length " + x.length());
         }
+        this.packed = packedMatrices.get(w);
         this.format = w.format();
         this.weights = w.data();
         this.weightRowBytes = w.rowBytes();
@@ -41,12 +59,17 @@ final class MatMul implements WorkerPool.RangeTask {
         this.rows = w.rowCount();
         this.out = out;
         this.outOffset = outOffset;
-        pool.parallelFor(rows, 4, this);
+        pool.parallelFor(rows, ROW_GRANULE, this);
         this.out = null;
+        this.packed = null;
     }
 
     @Override
     public void run(int start, int end, int worker) {
-        format.multiplyRows(weights, weightRowBytes, start, end, input, out, outOffset, rows);
+        if (packed != null) {
+            packed.multiplyRows(start, end, input, out, outOffset, rows);
+        } else {
+            format.multiplyRows(weights, weightRowBytes, start, end, input, out, outOffset, rows);
+        }
     }
 }

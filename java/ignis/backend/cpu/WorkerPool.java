@@ -51,7 +51,8 @@ public final class WorkerPool implements AutoCloseable {
         this.task = task;
         this.size = size;
         // A few chunks per thread balance uneven rows without much contention on the counter.
-        this.chunk = Math.max(minChunk, size / (threads() * 4));
+        // chunks are whole multiples of minChunk (kernels that take rows in groups rely on it)
+        this.chunk = Math.max(1, size / (threads() * 4) / minChunk) * minChunk;
         nextChunk.set(0);
         running.set(workers.length);
         generation++; // volatile write: publishes task, size, chunk to the workers

@@ -1,0 +1,102 @@
+package ignis.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q4_0 rows in groups of 16, interleaved so that 16-bit lane s of a 256-bit vector works on one
+ * row: per block of 32 values, eight 32-byte vectors (vector q: lane s holds the row's values
+ * 4q..4q+3 as four nibbles, lowest first), then the 16 rows' scales as floats. Lanes 2k and
+ * 2k+1 hold rows k and 8+k, so splitting the 32-bit halves gives rows 0..7 and 8..15 in order.
+ *
+ * <p>The kernel gives each row exactly llama.cpp's repacked q4_0 result (see
+ * {@link Q4_0Format#matrixDot}): per block the exact integer sum, then one fused multiply-add
+ * of it with d_w * d_x, block after block. The integer sums are taken modulo 2^16 with the
+ * quants as 0..15 and 8 * (sum of the activation quants) taken off at the end; the true sum,
+ * at most 32 * 8 * 127 in size, fits a short, so it comes out exact.
+ */
+final class Q4_0x16 extends PackedMatrix {
+    static final int ROWS = 16;
+    private static final int QUANT_BYTES = 8 * 32;
+    private static final int BLOCK_BYTES = QUANT_BYTES + ROWS * Float.BYTES;
+
+    Q4_0x16(Tensor source) {
+        super(source, ROWS, (long) BLOCK_BYTES * (source.rowLength() / Q4_0Format.BLOCK));
+    }
+
+    /** The source row in 16-bit lane {@code s} of a group. */
+    private static int rowOfLane(int s) {
+        return (s & 1) == 0 ? s / 2 : 8 + s / 2;
+    }
+
+    @Override
+    public void pack(int from, int to) {
+        MemorySegment w = source.data();
+        long rowBytes = source.rowBytes();
+        int blocks = source.rowLength() / Q4_0Format.BLOCK;
+        for (int g = from; g < to; g++) {
+            for (int b = 0; b < blocks; b++) {
+                long block = g * groupBytes + (long) b * BLOCK_BYTES;
+                for (int s = 0; s < ROWS; s++) {
+                    int row = g * ROWS + rowOfLane(s);
+                    long src = row * rowBytes + (long) b * Q4_0Format.BYTES;
+                    for (int q = 0; q < 8; q++) {
+                        int lane = 0;
+                        for (int j = 0; j < 4; j++) {
+                            lane |= quant(w, src, 4 * q + j) << (4 * j);
+                        }
+                        packed.set(LittleEndian.SHORT, block + 32L * q + 2L * s, (short) lane);
+                    }
+                }
+                for (int r = 0; r < ROWS; r++) {
+                    long src = (long) (g * ROWS + r) * rowBytes + (long) b * Q4_0Format.BYTES;
+                    packed.set(LittleEndian.FLOAT, block + QUANT_BYTES + 4L * r, LittleEndian.half(w, src));
+                }
+            }
+        }
+    }
+
+    /** Quant {@code e} (0..31) of the Q4_0 block at {@code block}: low nibbles hold 0..15, high nibbles 16..31. */
+    private static int quant(MemorySegment w, long block, int e) {
+        int q = LittleEndian.unsignedByte(w, block + 2 + (e & 15));
+        return e < 16 ? q & 0xF : q >> 4;
+    }
+
+    @Override
+    void multiplyGroup(long groupOffset, int blocks, MatrixInput x, int token, float[] out, int at) {
+        short[] evens = x.evens;
+        short[] odds = x.odds;
+        MemorySegment p = packed;
+        ShortVector mask = ShortVector.broadcast(VectorKernels.SHORT_256, (short) 0xF);
+        FloatVector low = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector high = low;
+        for (int b = 0; b < blocks; b++) {
+            int k = token * blocks + b;
+            long block = groupOffset + (long) b * BLOCK_BYTES;
+            ShortVector sum = ShortVector.zero(VectorKernels.SHORT_256);
+            for (int q = 0; q < 8; q++) {
+                ShortVector v = VectorKernels.load32(p, block + 32L * q);
+                // values 4q and 4q+2 are even elements (evens[2q], evens[2q+1]), 4q+1 and 4q+3 odd
+                int e = 16 * k + 2 * q;
+                sum = sum.add(v.and(mask).mul(evens[e]))
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(mask).mul(odds[e]))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(mask).mul(evens[e + 1]))
+                        .add(v.lanewise(VectorOperators.LSHR, 12).mul(odds[e + 1]));
+            }
+            IntVector pairs = sum.sub((short) (8 * x.sums32[k])).reinterpretAsInts();
+            IntVector rows0to7 = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+            IntVector rows8to15 = pairs.lanewise(VectorOperators.ASHR, 16);
+            float scale = x.scales[k];
+            FloatVector d0 = FloatVector.fromMemorySegment(VectorKernels.FLOAT_256, p, block + QUANT_BYTES, LittleEndian.ORDER);
+            FloatVector d1 = FloatVector.fromMemorySegment(VectorKernels.FLOAT_256, p, block + QUANT_BYTES + 32, LittleEndian.ORDER);
+            low = VectorKernels.toFloat(rows0to7).fma(d0.mul(scale), low);
+            high = VectorKernels.toFloat(rows8to15).fma(d1.mul(scale), high);
+        }
+        low.intoArray(out, at);
+        high.intoArray(out, at + 8);
+    }
+}

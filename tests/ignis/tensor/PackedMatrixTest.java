@@ -1,0 +1,99 @@
+package ignis.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link PackedMatrix}: the repacked Q4_0 kernel gives every row exactly the bits of
+ * {@link QuantFormat#matrixDot} on the original tensor (llama.cpp's repacked order, checked
+ * against llama.cpp in ModelTypesTest), for whole groups, partial groups at either end of a
+ * range, several tokens, and activations it cannot take unpacked.
+ */
+class PackedMatrixTest {
+    private static final int N = 256;
+    private static final int ROWS = 37; // two groups of 16 and 5 rows outside any group
+
+    @Test
+    void everyRowHasTheBitsOfItsMatrixDot() {
+        SplittableRandom random = new SplittableRandom(21);
+        Tensor w = tensor(random, GGMLType.Q4_0, ROWS, N);
+        PackedMatrix packed = PackedMatrix.of(w);
+        assertNotNull(packed, "Q4_0 packs where 256-bit vectors exist");
+        assertEquals(2, packed.groups());
+        packed.pack(0, 1);
+        packed.pack(1, 2);
+        for (int tokens : new int[] {1, 3}) {
+            MemorySegment a = quantized(random, GGMLType.Q8_0, tokens, N);
+            MatrixInput x = new MatrixInput(GGMLType.Q8_0);
+            x.set(a, GGMLType.Q8_0.bytesFor(N), N, tokens);
+            assertTrue(x.unpacked);
+            check(w, packed, x, a, 0, ROWS);
+            check(w, packed, x, a, 3, 35);
+            check(w, packed, x, a, 16, 32);
+            check(w, packed, x, a, 5, 12);
+        }
+    }
+
+    @Test
+    void activationsThatCannotBeUnpackedUseTheSource() {
+        SplittableRandom random = new SplittableRandom(22);
+        Tensor w = tensor(random, GGMLType.Q4_0, ROWS, N);
+        PackedMatrix packed = PackedMatrix.of(w);
+        packed.pack(0, packed.groups());
+        MemorySegment a = quantized(random, GGMLType.Q8_0, 1, N);
+        a.set(ValueLayout.JAVA_BYTE, 2 + 9, (byte) -128);
+        MatrixInput x = new MatrixInput(GGMLType.Q8_0);
+        x.set(a, GGMLType.Q8_0.bytesFor(N), N, 1);
+        check(w, packed, x, a, 0, ROWS);
+    }
+
+    @Test
+    void otherFormatsAndSmallMatricesAreNotPacked() {
+        SplittableRandom random = new SplittableRandom(23);
+        assertNull(PackedMatrix.of(tensor(random, GGMLType.Q8_0, ROWS, N)));
+        assertNull(PackedMatrix.of(tensor(random, GGMLType.Q4_0, 15, N)));
+    }
+
+    private static void check(Tensor w, PackedMatrix packed, MatrixInput x, MemorySegment a, int rowStart, int rowEnd) {
+        int tokens = x.tokens();
+        float[] out = new float[ROWS * tokens];
+        Arrays.fill(out, Float.NaN);
+        packed.multiplyRows(rowStart, rowEnd, x, out, 0, ROWS);
+        for (int t = 0; t < tokens; t++) {
+            for (int r = 0; r < ROWS; r++) {
+                float got = out[t * ROWS + r];
+                if (r < rowStart || r >= rowEnd) {
+                    assertTrue(Float.isNaN(got), "row " + r + " outside [" + rowStart + ", " + rowEnd + ") was written");
+                    continue;
+                }
+                float expected = w.format().matrixDot(w.data(), r * w.rowBytes(), a, t * x.rowBytes(), N, tokens);
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(got),
+                        "row " + r + " token " + t + " of [" + rowStart + ", " + rowEnd + "): " + got + " vs " + expected);
+            }
+        }
+    }
+
+    private static Tensor tensor(SplittableRandom random, GGMLType type, int rows, int n) {
+        return new Tensor("blk.0.test.weight", type, new long[] {n, rows}, quantized(random, type, rows, n));
+    }
+
+    private static MemorySegment quantized(SplittableRandom random, GGMLType type, int rows, int n) {
+        MemorySegment s = MemorySegment.ofArray(new byte[(int) (type.bytesFor(n) * rows)]);
+        float[] row = new float[n];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < n; i++) {
+                row[i] = (float) random.nextGaussian();
+            }
+            QuantFormat.of(type).quantize(row, 0, s, r * type.bytesFor(n), n);
+        }
+        return s;
+    }
+}
