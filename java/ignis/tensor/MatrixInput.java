@@ -31,6 +31,15 @@ public final class MatrixInput {
      * weight-times-activation products (|w| <= 128, |a| <= 127) sum within a short.
      */
     boolean unpacked;
+    /**
+     * For few tokens: each value 16 times over (value i of the rows at {@code splat[16 * i]}), so
+     * that kernels with one row per lane load it as a vector instead of broadcasting it.
+     */
+    private short[] splat = new short[0];
+    private boolean splatted;
+
+    /** Most values splatted: 16 copies of 32768 values are 1 MiB, enough for decode and small batches. */
+    private static final int SPLAT_LIMIT = 32768;
 
     public MatrixInput(GGMLType type) {
         this.type = type;
@@ -56,6 +65,30 @@ public final class MatrixInput {
         return tokens;
     }
 
+    /** The splatted values (see {@link #splat}) after {@link #prepareSplat()} made them, else null. */
+    short[] splat() {
+        return splatted ? splat : null;
+    }
+
+    /**
+     * Makes the splatted values when the rows are unpacked and there are at most 32768 values;
+     * call before handing the input to the kernels (not thread-safe).
+     */
+    public void prepareSplat() {
+        int values = length * tokens;
+        if (splatted || !unpacked || values > SPLAT_LIMIT) {
+            return;
+        }
+        if (splat.length < 16 * values) {
+            splat = new short[16 * values];
+        }
+        for (int i = 0; i < values / 2; i++) {
+            ShortVector.broadcast(VectorKernels.SHORT_256, evens[i]).intoArray(splat, 32 * i);
+            ShortVector.broadcast(VectorKernels.SHORT_256, odds[i]).intoArray(splat, 32 * i + 16);
+        }
+        splatted = true;
+    }
+
     /** Takes {@code tokens} rows of {@code length} values of {@link #type()}, row t at byte {@code t * rowBytes}. */
     public void set(MemorySegment rows, long rowBytes, int length, int tokens) {
         if (length % type.blockSize != 0 || rowBytes < type.bytesFor(length) || tokens < 0
@@ -67,6 +100,7 @@ public final class MatrixInput {
         this.rowBytes = rowBytes;
         this.length = length;
         this.tokens = tokens;
+        splatted = false;
         unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K) && unpackInt8();
     }
 

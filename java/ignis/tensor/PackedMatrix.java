@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * interleaved so that one vector lane works on one row. Rows outside whole groups are read from
  * the original tensor.
  */
-public abstract sealed class PackedMatrix permits Q4_0x16 {
+public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16 {
     final Tensor source;
     final MemorySegment packed;
     final int groupRows;
@@ -24,7 +24,14 @@ public abstract sealed class PackedMatrix permits Q4_0x16 {
 
     /** The packed form of {@code w} (empty until {@link #pack} has run), or null where its format has none. */
     public static PackedMatrix of(Tensor w) {
-        return w.type() == GGMLType.Q4_0 && VectorKernels.ENABLED && w.rowCount() >= Q4_0x16.ROWS ? new Q4_0x16(w) : null;
+        if (!VectorKernels.ENABLED || w.rowCount() < 16) {
+            return null;
+        }
+        return switch (w.type()) {
+            case Q4_0 -> new Q4_0x16(w);
+            case Q4_K -> new Q4_Kx16(w);
+            default -> null;
+        };
     }
 
     public Tensor source() {
@@ -65,6 +72,7 @@ public abstract sealed class PackedMatrix permits Q4_0x16 {
         for (int g = firstGroup; g < endGroup; g++) {
             for (int t = 0; t < x.tokens(); t++) {
                 multiplyGroup(g * groupBytes, blocks, x, t, out, outOffset + t * outStride + g * groupRows);
+                finishGroup(g * groupBytes, blocks, x, t, out, outOffset + t * outStride + g * groupRows);
             }
         }
         format.multiplyRows(source.data(), rowBytes, endGroup * groupRows, rowEnd, x, out, outOffset, outStride);
@@ -72,4 +80,11 @@ public abstract sealed class PackedMatrix permits Q4_0x16 {
 
     /** The rows of the group at {@code groupOffset} times token {@code token} of {@code x}, into {@code out[at..]}. */
     abstract void multiplyGroup(long groupOffset, int blocks, MatrixInput x, int token, float[] out, int at);
+
+    /**
+     * Work on the outputs of {@link #multiplyGroup} that a format keeps apart: a call of its own
+     * keeps each vector kernel small enough for C2 to compile whole.
+     */
+    void finishGroup(long groupOffset, int blocks, MatrixInput x, int token, float[] out, int at) {
+    }
 }

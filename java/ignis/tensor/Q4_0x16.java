@@ -71,22 +71,28 @@ final class Q4_0x16 extends PackedMatrix {
         short[] evens = x.evens;
         short[] odds = x.odds;
         MemorySegment p = packed;
+        short[] splat = x.splat();
         ShortVector mask = ShortVector.broadcast(VectorKernels.SHORT_256, (short) 0xF);
         FloatVector low = FloatVector.zero(VectorKernels.FLOAT_256);
         FloatVector high = low;
         for (int b = 0; b < blocks; b++) {
             int k = token * blocks + b;
             long block = groupOffset + (long) b * BLOCK_BYTES;
-            ShortVector sum = ShortVector.zero(VectorKernels.SHORT_256);
+            ShortVector sumLow = ShortVector.zero(VectorKernels.SHORT_256);
+            ShortVector sumHigh = sumLow;
             for (int q = 0; q < 8; q++) {
                 ShortVector v = VectorKernels.load32(p, block + 32L * q);
-                // values 4q and 4q+2 are even elements (evens[2q], evens[2q+1]), 4q+1 and 4q+3 odd
+                // values 4q and 4q+2 are even elements (evens[2q], evens[2q+1]), 4q+1 and 4q+3 odd;
+                // a splat vector is one load where a broadcast is a load and a shuffle
                 int e = 16 * k + 2 * q;
-                sum = sum.add(v.and(mask).mul(evens[e]))
-                        .add(v.lanewise(VectorOperators.LSHR, 4).and(mask).mul(odds[e]))
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(mask).mul(evens[e + 1]))
-                        .add(v.lanewise(VectorOperators.LSHR, 12).mul(odds[e + 1]));
+                ShortVector a0 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e) : ShortVector.broadcast(VectorKernels.SHORT_256, evens[e]);
+                ShortVector a1 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e + 16) : ShortVector.broadcast(VectorKernels.SHORT_256, odds[e]);
+                ShortVector a2 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e + 32) : ShortVector.broadcast(VectorKernels.SHORT_256, evens[e + 1]);
+                ShortVector a3 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e + 48) : ShortVector.broadcast(VectorKernels.SHORT_256, odds[e + 1]);
+                sumLow = sumLow.add(v.and(mask).mul(a0)).add(v.lanewise(VectorOperators.LSHR, 8).and(mask).mul(a2));
+                sumHigh = sumHigh.add(v.lanewise(VectorOperators.LSHR, 4).and(mask).mul(a1)).add(v.lanewise(VectorOperators.LSHR, 12).mul(a3));
             }
+            ShortVector sum = sumLow.add(sumHigh);
             IntVector pairs = sum.sub((short) (8 * x.sums32[k])).reinterpretAsInts();
             IntVector rows0to7 = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
             IntVector rows8to15 = pairs.lanewise(VectorOperators.ASHR, 16);

@@ -15,9 +15,9 @@ import java.lang.foreign.MemorySegment;
 final class Q4_KFormat extends BlockFormat {
     static final int BLOCK = 256;
     static final int BYTES = 144;
-    private static final int DMIN = 2;
-    private static final int SCALES = 4;
-    private static final int QS = 16;
+    static final int DMIN = 2;
+    static final int SCALES = 4;
+    static final int QS = 16;
 
     Q4_KFormat() {
         super(GGMLType.Q4_K, GGMLType.Q8_K);
@@ -166,7 +166,7 @@ final class Q4_KFormat extends BlockFormat {
      * sub-blocks, rotating), each -d_a * dmin * min term added by fused multiply-add, summed as
      * (0 + 2) + (1 + 3).
      */
-    private static float minSum(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
+    static float minSum(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
         float min0 = 0;
         float min1 = 0;
         float min2 = 0;

@@ -52,6 +52,11 @@ final class VectorKernels {
         return ShortVector.fromMemorySegment(SHORT_256, s, offset, LittleEndian.ORDER);
     }
 
+    /** 32 bytes at {@code offset} as 8 little-endian ints. */
+    static IntVector loadInts(MemorySegment s, long offset) {
+        return IntVector.fromMemorySegment(INT_256, s, offset, LittleEndian.ORDER);
+    }
+
     /** 16 bytes at {@code offset} as 8 little-endian shorts. */
     static ShortVector load16(MemorySegment s, long offset) {
         return ShortVector.fromMemorySegment(SHORT_128, s, offset, LittleEndian.ORDER);
@@ -94,6 +99,11 @@ final class VectorKernels {
      */
     static IntVector dotUnpacked(ShortVector w, ShortVector even, ShortVector odd) {
         return pairSums(signedByte(w, 0).mul(even).add(signedByte(w, 1).mul(odd)));
+    }
+
+    /** {@code x * a + y * b}, lane by lane. */
+    static IntVector weightedSum(IntVector x, int a, IntVector y, int b) {
+        return x.mul(a).add(y.mul(b));
     }
 
     /** Int lanes as floats (exact below 2^24, as ggml's _mm256_cvtepi32_ps). */

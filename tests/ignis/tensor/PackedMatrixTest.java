@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link PackedMatrix}: the repacked Q4_0 kernel gives every row exactly the bits of
+ * {@link PackedMatrix}: the repacked Q4_0 and Q4_K kernels give every row exactly the bits of
  * {@link QuantFormat#matrixDot} on the original tensor (llama.cpp's repacked order, checked
  * against llama.cpp in ModelTypesTest), for whole groups, partial groups at either end of a
  * range, several tokens, and activations it cannot take unpacked.
@@ -23,22 +23,36 @@ class PackedMatrixTest {
 
     @Test
     void everyRowHasTheBitsOfItsMatrixDot() {
+        for (GGMLType type : new GGMLType[] {GGMLType.Q4_0, GGMLType.Q4_K}) {
+            everyRowHasTheBitsOfItsMatrixDot(type, 2 * N);
+        }
+    }
+
+    private void everyRowHasTheBitsOfItsMatrixDot(GGMLType type, int n) {
         SplittableRandom random = new SplittableRandom(21);
-        Tensor w = tensor(random, GGMLType.Q4_0, ROWS, N);
+        Tensor w = tensor(random, type, ROWS, n);
         PackedMatrix packed = PackedMatrix.of(w);
-        assertNotNull(packed, "Q4_0 packs where 256-bit vectors exist");
+        assertNotNull(packed, type + " packs where 256-bit vectors exist");
         assertEquals(2, packed.groups());
         packed.pack(0, 1);
         packed.pack(1, 2);
+        GGMLType activationType = w.format().activationType();
         for (int tokens : new int[] {1, 3}) {
-            MemorySegment a = quantized(random, GGMLType.Q8_0, tokens, N);
-            MatrixInput x = new MatrixInput(GGMLType.Q8_0);
-            x.set(a, GGMLType.Q8_0.bytesFor(N), N, tokens);
+            MemorySegment a = quantized(random, activationType, tokens, n);
+            MatrixInput x = new MatrixInput(activationType);
+            x.set(a, activationType.bytesFor(n), n, tokens);
             assertTrue(x.unpacked);
-            check(w, packed, x, a, 0, ROWS);
-            check(w, packed, x, a, 3, 35);
-            check(w, packed, x, a, 16, 32);
-            check(w, packed, x, a, 5, 12);
+            // activations broadcast lane by lane, then loaded splatted
+            for (boolean splat : new boolean[] {false, true}) {
+                if (splat) {
+                    x.prepareSplat();
+                    assertNotNull(x.splat());
+                }
+                check(w, packed, x, a, 0, ROWS);
+                check(w, packed, x, a, 3, 35);
+                check(w, packed, x, a, 16, 32);
+                check(w, packed, x, a, 5, 12);
+            }
         }
     }
 
@@ -60,6 +74,7 @@ class PackedMatrixTest {
         SplittableRandom random = new SplittableRandom(23);
         assertNull(PackedMatrix.of(tensor(random, GGMLType.Q8_0, ROWS, N)));
         assertNull(PackedMatrix.of(tensor(random, GGMLType.Q4_0, 15, N)));
+        assertNull(PackedMatrix.of(tensor(random, GGMLType.Q6_K, ROWS, N)));
     }
 
     private static void check(Tensor w, PackedMatrix packed, MatrixInput x, MemorySegment a, int rowStart, int rowEnd) {
@@ -74,9 +89,9 @@ class PackedMatrixTest {
                     assertTrue(Float.isNaN(got), "row " + r + " outside [" + rowStart + ", " + rowEnd + ") was written");
                     continue;
                 }
-                float expected = w.format().matrixDot(w.data(), r * w.rowBytes(), a, t * x.rowBytes(), N, tokens);
+                float expected = w.format().matrixDot(w.data(), r * w.rowBytes(), a, t * x.rowBytes(), x.length(), tokens);
                 assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(got),
-                        "row " + r + " token " + t + " of [" + rowStart + ", " + rowEnd + "): " + got + " vs " + expected);
+                        w.type() + " row " + r + " token " + t + " of [" + rowStart + ", " + rowEnd + "): " + got + " vs " + expected);
             }
         }
     }
