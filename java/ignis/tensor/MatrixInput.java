@@ -31,6 +31,14 @@ public final class MatrixInput {
      * weight-times-activation products (|w| <= 128, |a| <= 127) sum within a short.
      */
     boolean unpacked;
+    /**
+     * For Q8_0 inputs of {@link Q8_0Format#PREFILL_TOKENS} tokens or more: every quant as a float,
+     * each 32-value block as 4 vectors of 8 lanes, vector j lane l holding element 4l + j (lane l
+     * gathers the 4 elements ggml's AVX2 kernel sums into int lane l). Block k of token t starts at
+     * {@code quantFloats[(t * length / 32 + k) * 32]}; valid while {@link #hasQuantFloats}.
+     */
+    float[] quantFloats = new float[0];
+    boolean hasQuantFloats;
 
     public MatrixInput(GGMLType type) {
         this.type = type;
@@ -68,6 +76,29 @@ public final class MatrixInput {
         this.length = length;
         this.tokens = tokens;
         unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K) && unpackInt8();
+        hasQuantFloats = VectorKernels.ENABLED && type == GGMLType.Q8_0 && tokens >= Q8_0Format.PREFILL_TOKENS;
+        if (hasQuantFloats) {
+            transposeToFloats();
+        }
+    }
+
+    /** Fills {@link #quantFloats}; the scales stay in {@link #scales} (filled by {@link #unpackInt8}). */
+    private void transposeToFloats() {
+        int blocksPerRow = length / Q8_0Format.BLOCK;
+        if (quantFloats.length < length * tokens) {
+            quantFloats = new float[length * tokens];
+        }
+        for (int t = 0; t < tokens; t++) {
+            for (int k = 0; k < blocksPerRow; k++) {
+                long quants = t * rowBytes + (long) k * Q8_0Format.BYTES + 2;
+                int at = (t * blocksPerRow + k) * Q8_0Format.BLOCK;
+                for (int j = 0; j < 4; j++) {
+                    for (int l = 0; l < 8; l++) {
+                        quantFloats[at + j * 8 + l] = LittleEndian.signedByte(rows, quants + 4 * l + j);
+                    }
+                }
+            }
+        }
     }
 
     private boolean unpackInt8() {
