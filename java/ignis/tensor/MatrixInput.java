@@ -41,6 +41,16 @@ public final class MatrixInput {
     /** Most values splatted: 16 copies of 32768 values are 1 MiB, enough for decode and small batches. */
     private static final int SPLAT_LIMIT = 32768;
 
+    /**
+     * For Q8_0 weights and inputs of {@link Q8_0Format#PREFILL_TOKENS} tokens or more (see
+     * {@link #prepareFor}): every quant as a float,
+     * each 32-value block as 4 vectors of 8 lanes, vector j lane l holding element 4l + j (lane l
+     * gathers the 4 elements ggml's AVX2 kernel sums into int lane l). Block k of token t starts at
+     * {@code quantFloats[(t * length / 32 + k) * 32]}; valid while {@link #hasQuantFloats}.
+     */
+    float[] quantFloats = new float[0];
+    boolean hasQuantFloats;
+
     public MatrixInput(GGMLType type) {
         this.type = type;
     }
@@ -65,16 +75,13 @@ public final class MatrixInput {
         return tokens;
     }
 
-    /** The splatted values (see {@link #splat}) after {@link #prepareSplat()} made them, else null. */
+    /** The splatted values (see {@link #splat}) after {@link #prepareFor} made them, else null. */
     short[] splat() {
         return splatted ? splat : null;
     }
 
-    /**
-     * Makes the splatted values when the rows are unpacked and there are at most 32768 values;
-     * call before handing the input to the kernels (not thread-safe).
-     */
-    public void prepareSplat() {
+    /** Makes the splatted values when the rows are unpacked and there are at most 32768 values. */
+    private void prepareSplat() {
         int values = length * tokens;
         if (splatted || !unpacked || values > SPLAT_LIMIT) {
             return;
@@ -102,6 +109,45 @@ public final class MatrixInput {
         this.tokens = tokens;
         splatted = false;
         unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K) && unpackInt8();
+        hasQuantFloats = false;
+    }
+
+    /**
+     * Makes the extra layouts the kernels of {@code weightType} read, where they apply: splatted
+     * values for the packed Q4_0/Q4_K kernels, quants as floats for the Q8_0 prefill kernel.
+     * Call once per input before handing it to the kernels (not thread-safe).
+     */
+    public void prepareFor(GGMLType weightType) {
+        switch (weightType) {
+            case Q4_0, Q4_K -> prepareSplat();
+            case Q8_0 -> {
+                if (!hasQuantFloats && VectorKernels.ENABLED && type == GGMLType.Q8_0 && tokens >= Q8_0Format.PREFILL_TOKENS) {
+                    transposeToFloats();
+                    hasQuantFloats = true;
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** Fills {@link #quantFloats}; the scales stay in {@link #scales} (filled by {@link #unpackInt8}). */
+    private void transposeToFloats() {
+        int blocksPerRow = length / Q8_0Format.BLOCK;
+        if (quantFloats.length < length * tokens) {
+            quantFloats = new float[length * tokens];
+        }
+        for (int t = 0; t < tokens; t++) {
+            for (int k = 0; k < blocksPerRow; k++) {
+                long quants = t * rowBytes + (long) k * Q8_0Format.BYTES + 2;
+                int at = (t * blocksPerRow + k) * Q8_0Format.BLOCK;
+                for (int j = 0; j < 4; j++) {
+                    for (int l = 0; l < 8; l++) {
+                        quantFloats[at + j * 8 + l] = LittleEndian.signedByte(rows, quants + 4 * l + j);
+                    }
+                }
+            }
+        }
     }
 
     private boolean unpackInt8() {

@@ -45,7 +45,7 @@ class PackedMatrixTest {
             // activations broadcast lane by lane, then loaded splatted
             for (boolean splat : new boolean[] {false, true}) {
                 if (splat) {
-                    x.prepareSplat();
+                    x.prepareFor(type);
                     assertNotNull(x.splat());
                 }
                 check(w, packed, x, a, 0, ROWS);

@@ -56,9 +56,7 @@ final class MatMul implements WorkerPool.RangeTask {
         this.weights = w.data();
         this.weightRowBytes = w.rowBytes();
         this.input = x.input(format.activationType());
-        if (packed != null) {
-            input.prepareSplat();
-        }
+        input.prepareFor(w.type());
         this.rows = w.rowCount();
         this.out = out;
         this.outOffset = outOffset;
