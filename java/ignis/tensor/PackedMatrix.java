@@ -1,25 +1,33 @@
 package ignis.tensor;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import ignis.IgnisException;
 
 /**
  * A weight matrix copied once, at load, into the layout of a format's many-row kernel, as
  * llama.cpp repacks Q4_0 matrices for its CPU kernels: still quantized, same values, rows
  * interleaved so that one vector lane works on one row. Rows outside whole groups are read from
- * the original tensor.
+ * the original tensor. The copies live in Java arrays: C2 removes the bounds checks of array
+ * loads in counted loops, which on memory segments cost about a third of these kernels' time.
  */
 public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16 {
     final Tensor source;
-    final MemorySegment packed;
     final int groupRows;
-    final long groupBytes;
+    /** Blocks per row. */
+    final int blocks;
 
-    PackedMatrix(Tensor source, int groupRows, long groupBytes) {
+    PackedMatrix(Tensor source, int groupRows) {
         this.source = source;
         this.groupRows = groupRows;
-        this.groupBytes = groupBytes;
-        this.packed = Arena.ofAuto().allocate(Math.max(1, groupBytes * groups()), 64);
+        this.blocks = source.rowLength() / source.type().blockSize;
+    }
+
+    /** {@code groups() * perGroup} as an array length, or a clear error past what one array holds. */
+    final int arrayLength(long perGroup) {
+        long n = perGroup * groups();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IgnisException(source.name() + ": " + n + " packed values exceed one Java array");
+        }
+        return (int) n;
     }
 
     /** The packed form of {@code w} (empty until {@link #pack} has run), or null where its format has none. */
@@ -44,9 +52,7 @@ public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16 {
     }
 
     /** Bytes of packed data (for load reports). */
-    public final long byteSize() {
-        return packed.byteSize();
-    }
+    public abstract long byteSize();
 
     /** Packs groups {@code [from, to)}; callers may split the range across threads. */
     public abstract void pack(int from, int to);
@@ -68,23 +74,22 @@ public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16 {
         if (x.length() != source.rowLength()) {
             throw new IllegalArgumentException(source.name() + ": row length " + source.rowLength() + " != input length " + x.length());
         }
-        int blocks = x.length() / source.type().blockSize;
         for (int g = firstGroup; g < endGroup; g++) {
             for (int t = 0; t < x.tokens(); t++) {
-                multiplyGroup(g * groupBytes, blocks, x, t, out, outOffset + t * outStride + g * groupRows);
-                finishGroup(g * groupBytes, blocks, x, t, out, outOffset + t * outStride + g * groupRows);
+                multiplyGroup(g, x, t, out, outOffset + t * outStride + g * groupRows);
+                finishGroup(g, x, t, out, outOffset + t * outStride + g * groupRows);
             }
         }
         format.multiplyRows(source.data(), rowBytes, endGroup * groupRows, rowEnd, x, out, outOffset, outStride);
     }
 
-    /** The rows of the group at {@code groupOffset} times token {@code token} of {@code x}, into {@code out[at..]}. */
-    abstract void multiplyGroup(long groupOffset, int blocks, MatrixInput x, int token, float[] out, int at);
+    /** The rows of group {@code g} times token {@code token} of {@code x}, into {@code out[at..]}. */
+    abstract void multiplyGroup(int g, MatrixInput x, int token, float[] out, int at);
 
     /**
      * Work on the outputs of {@link #multiplyGroup} that a format keeps apart: a call of its own
      * keeps each vector kernel small enough for C2 to compile whole.
      */
-    void finishGroup(long groupOffset, int blocks, MatrixInput x, int token, float[] out, int at) {
+    void finishGroup(int g, MatrixInput x, int token, float[] out, int at) {
     }
 }

@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Q4_0 rows in groups of 16, interleaved so that 16-bit lane s of a 256-bit vector works on one
- * row: per block of 32 values, eight 32-byte vectors (vector q: lane s holds the row's values
- * 4q..4q+3 as four nibbles, lowest first), then the 16 rows' scales as floats. Lanes 2k and
+ * row: per block of 32 values eight vectors (vector q: lane s holds the row's values 4q..4q+3 as
+ * four nibbles, lowest first), and the 16 rows' scales as floats in row order. Lanes 2k and
  * 2k+1 hold rows k and 8+k, so splitting the 32-bit halves gives rows 0..7 and 8..15 in order.
  *
  * <p>The kernel gives each row exactly llama.cpp's repacked q4_0 result (see
@@ -21,15 +21,25 @@ import java.lang.foreign.MemorySegment;
  */
 final class Q4_0x16 extends PackedMatrix {
     static final int ROWS = 16;
-    private static final int QUANT_BYTES = 8 * 32;
-    private static final int BLOCK_BYTES = QUANT_BYTES + ROWS * Float.BYTES;
+    /** Shorts per block of a group: 8 vectors of 16 lanes. */
+    private static final int BLOCK_SHORTS = 8 * ROWS;
+
+    private final short[] quants;
+    private final float[] scales;
 
     Q4_0x16(Tensor source) {
-        super(source, ROWS, (long) BLOCK_BYTES * (source.rowLength() / Q4_0Format.BLOCK));
+        super(source, ROWS);
+        quants = new short[arrayLength((long) blocks * BLOCK_SHORTS)];
+        scales = new float[arrayLength((long) blocks * ROWS)];
+    }
+
+    @Override
+    public long byteSize() {
+        return 2L * quants.length + 4L * scales.length;
     }
 
     /** The source row in 16-bit lane {@code s} of a group. */
-    private static int rowOfLane(int s) {
+    static int rowOfLane(int s) {
         return (s & 1) == 0 ? s / 2 : 8 + s / 2;
     }
 
@@ -37,24 +47,22 @@ final class Q4_0x16 extends PackedMatrix {
     public void pack(int from, int to) {
         MemorySegment w = source.data();
         long rowBytes = source.rowBytes();
-        int blocks = source.rowLength() / Q4_0Format.BLOCK;
         for (int g = from; g < to; g++) {
             for (int b = 0; b < blocks; b++) {
-                long block = g * groupBytes + (long) b * BLOCK_BYTES;
+                int block = (g * blocks + b) * BLOCK_SHORTS;
                 for (int s = 0; s < ROWS; s++) {
-                    int row = g * ROWS + rowOfLane(s);
-                    long src = row * rowBytes + (long) b * Q4_0Format.BYTES;
+                    long src = (long) (g * ROWS + rowOfLane(s)) * rowBytes + (long) b * Q4_0Format.BYTES;
                     for (int q = 0; q < 8; q++) {
                         int lane = 0;
                         for (int j = 0; j < 4; j++) {
                             lane |= quant(w, src, 4 * q + j) << (4 * j);
                         }
-                        packed.set(LittleEndian.SHORT, block + 32L * q + 2L * s, (short) lane);
+                        quants[block + ROWS * q + s] = (short) lane;
                     }
                 }
                 for (int r = 0; r < ROWS; r++) {
                     long src = (long) (g * ROWS + r) * rowBytes + (long) b * Q4_0Format.BYTES;
-                    packed.set(LittleEndian.FLOAT, block + QUANT_BYTES + 4L * r, LittleEndian.half(w, src));
+                    scales[(g * blocks + b) * ROWS + r] = LittleEndian.half(w, src);
                 }
             }
         }
@@ -67,21 +75,20 @@ final class Q4_0x16 extends PackedMatrix {
     }
 
     @Override
-    void multiplyGroup(long groupOffset, int blocks, MatrixInput x, int token, float[] out, int at) {
+    void multiplyGroup(int g, MatrixInput x, int token, float[] out, int at) {
         short[] evens = x.evens;
         short[] odds = x.odds;
-        MemorySegment p = packed;
         short[] splat = x.splat();
         ShortVector mask = ShortVector.broadcast(VectorKernels.SHORT_256, (short) 0xF);
         FloatVector low = FloatVector.zero(VectorKernels.FLOAT_256);
         FloatVector high = low;
         for (int b = 0; b < blocks; b++) {
             int k = token * blocks + b;
-            long block = groupOffset + (long) b * BLOCK_BYTES;
+            int block = (g * blocks + b) * BLOCK_SHORTS;
             ShortVector sumLow = ShortVector.zero(VectorKernels.SHORT_256);
             ShortVector sumHigh = sumLow;
             for (int q = 0; q < 8; q++) {
-                ShortVector v = VectorKernels.load32(p, block + 32L * q);
+                ShortVector v = ShortVector.fromArray(VectorKernels.SHORT_256, quants, block + ROWS * q);
                 // values 4q and 4q+2 are even elements (evens[2q], evens[2q+1]), 4q+1 and 4q+3 odd;
                 // a splat vector is one load where a broadcast is a load and a shuffle
                 int e = 16 * k + 2 * q;
@@ -92,15 +99,13 @@ final class Q4_0x16 extends PackedMatrix {
                 sumLow = sumLow.add(v.and(mask).mul(a0)).add(v.lanewise(VectorOperators.LSHR, 8).and(mask).mul(a2));
                 sumHigh = sumHigh.add(v.lanewise(VectorOperators.LSHR, 4).and(mask).mul(a1)).add(v.lanewise(VectorOperators.LSHR, 12).mul(a3));
             }
-            ShortVector sum = sumLow.add(sumHigh);
-            IntVector pairs = sum.sub((short) (8 * x.sums32[k])).reinterpretAsInts();
+            IntVector pairs = sumLow.add(sumHigh).sub((short) (8 * x.sums32[k])).reinterpretAsInts();
             IntVector rows0to7 = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
             IntVector rows8to15 = pairs.lanewise(VectorOperators.ASHR, 16);
             float scale = x.scales[k];
-            FloatVector d0 = FloatVector.fromMemorySegment(VectorKernels.FLOAT_256, p, block + QUANT_BYTES, LittleEndian.ORDER);
-            FloatVector d1 = FloatVector.fromMemorySegment(VectorKernels.FLOAT_256, p, block + QUANT_BYTES + 32, LittleEndian.ORDER);
-            low = VectorKernels.toFloat(rows0to7).fma(d0.mul(scale), low);
-            high = VectorKernels.toFloat(rows8to15).fma(d1.mul(scale), high);
+            int d = (g * blocks + b) * ROWS;
+            low = VectorKernels.toFloat(rows0to7).fma(FloatVector.fromArray(VectorKernels.FLOAT_256, scales, d).mul(scale), low);
+            high = VectorKernels.toFloat(rows8to15).fma(FloatVector.fromArray(VectorKernels.FLOAT_256, scales, d + 8).mul(scale), high);
         }
         low.intoArray(out, at);
         high.intoArray(out, at + 8);

@@ -52,11 +52,6 @@ final class VectorKernels {
         return ShortVector.fromMemorySegment(SHORT_256, s, offset, LittleEndian.ORDER);
     }
 
-    /** 32 bytes at {@code offset} as 8 little-endian ints. */
-    static IntVector loadInts(MemorySegment s, long offset) {
-        return IntVector.fromMemorySegment(INT_256, s, offset, LittleEndian.ORDER);
-    }
-
     /** 16 bytes at {@code offset} as 8 little-endian shorts. */
     static ShortVector load16(MemorySegment s, long offset) {
         return ShortVector.fromMemorySegment(SHORT_128, s, offset, LittleEndian.ORDER);
