@@ -9,7 +9,7 @@ import ignis.IgnisException;
  * the original tensor. The copies live in Java arrays: C2 removes the bounds checks of array
  * loads in counted loops, which on memory segments cost about a third of these kernels' time.
  */
-public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16 {
+public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16, Q8_0x16 {
     final Tensor source;
     final int groupRows;
     /** Blocks per row. */
@@ -38,6 +38,7 @@ public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16 {
         return switch (w.type()) {
             case Q4_0 -> new Q4_0x16(w);
             case Q4_K -> new Q4_Kx16(w);
+            case Q8_0 -> new Q8_0x16(w);
             default -> null;
         };
     }
@@ -66,7 +67,7 @@ public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16 {
         long rowBytes = source.rowBytes();
         int firstGroup = (rowStart + groupRows - 1) / groupRows;
         int endGroup = rowEnd / groupRows;
-        if (!x.unpacked || firstGroup >= endGroup) {
+        if (!usesPacked(x) || firstGroup >= endGroup) {
             format.multiplyRows(source.data(), rowBytes, rowStart, rowEnd, x, out, outOffset, outStride);
             return;
         }
@@ -81,6 +82,11 @@ public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16 {
             }
         }
         format.multiplyRows(source.data(), rowBytes, endGroup * groupRows, rowEnd, x, out, outOffset, outStride);
+    }
+
+    /** Whether the packed kernel takes {@code x} (else the source's format does). */
+    boolean usesPacked(MatrixInput x) {
+        return x.unpacked;
     }
 
     /** The rows of group {@code g} times token {@code token} of {@code x}, into {@code out[at..]}. */
