@@ -83,7 +83,7 @@ abstract class BlockFormat implements QuantFormat {
      * (page-sized prefetch windows), which decode, reading each weight once, is limited by.
      */
     @Override
-    public void multiplyRows(MemorySegment w, long wRowBytes, int rowStart, int rowEnd, MatrixInput x,
+    public final void multiplyRows(MemorySegment w, long wRowBytes, int rowStart, int rowEnd, MatrixInput x,
             float[] out, int outOffset, int outStride) {
         int r = rowStart;
         int pairs = (rowEnd - rowStart) / 2;

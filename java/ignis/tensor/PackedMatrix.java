@@ -76,10 +76,7 @@ public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16, Q8_0x16 {
             throw new IllegalArgumentException(source.name() + ": row length " + source.rowLength() + " != input length " + x.length());
         }
         for (int g = firstGroup; g < endGroup; g++) {
-            for (int t = 0; t < x.tokens(); t++) {
-                multiplyGroup(g, x, t, out, outOffset + t * outStride + g * groupRows);
-                finishGroup(g, x, t, out, outOffset + t * outStride + g * groupRows);
-            }
+            multiplyGroupTokens(g, x, out, outOffset + g * groupRows, outStride);
         }
         format.multiplyRows(source.data(), rowBytes, endGroup * groupRows, rowEnd, x, out, outOffset, outStride);
     }
@@ -87,6 +84,14 @@ public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16, Q8_0x16 {
     /** Whether the packed kernel takes {@code x} (else the source's format does). */
     boolean usesPacked(MatrixInput x) {
         return x.unpacked;
+    }
+
+    /** Group {@code g} times every token of {@code x}: token t's outputs at {@code out[at + t * stride..]}. */
+    void multiplyGroupTokens(int g, MatrixInput x, float[] out, int at, int stride) {
+        for (int t = 0; t < x.tokens(); t++) {
+            multiplyGroup(g, x, t, out, at + t * stride);
+            finishGroup(g, x, t, out, at + t * stride);
+        }
     }
 
     /** The rows of group {@code g} times token {@code token} of {@code x}, into {@code out[at..]}. */

@@ -3,7 +3,6 @@ package ignis.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -15,12 +14,8 @@ final class Q8_0Format extends BlockFormat {
     static final int BLOCK = 32;
     static final int BYTES = 34;
     private static final int QS = 2;
-    /** From this many tokens on, {@link #multiplyRows} takes the float kernel ({@link #multiplyTile}). */
+    /** From this many tokens on, packed Q8_0 matrices take the float prefill kernel ({@link Q8_0x16}). */
     static final int PREFILL_TOKENS = 3;
-    /** Weight rows per chunk ({@link #multiplyRows}): 16 rows of 768 values take 13 KB. */
-    static final int ROW_CHUNK = 16;
-    /** Per thread: the lanes of four accumulators, reduced in scalar code. */
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[32]);
 
     Q8_0Format() {
         super(GGMLType.Q8_0, GGMLType.Q8_0);
@@ -130,106 +125,6 @@ final class Q8_0Format extends BlockFormat {
         }
         out[at] = VectorKernels.sum(acc0);
         out[at + distance] = VectorKernels.sum(acc1);
-    }
-
-    /**
-     * For several tokens: the quants as floats. Byte products and their sums of four are
-     * integers below 2^24, so float lanes hold exactly the int lanes of {@link #dotVector}; the
-     * per-block fused multiply-add and the reduction are the same, so are the bits. Activations
-     * are converted once per input ({@link MatrixInput#quantFloats}), a weight block once per four
-     * tokens. Four tokens' activations (128 bytes a block each) and a chunk of weight rows stay
-     * in the L1 cache while every row of the chunk passes over those tokens.
-     */
-    @Override
-    public void multiplyRows(MemorySegment w, long wRowBytes, int rowStart, int rowEnd, MatrixInput x,
-            float[] out, int outOffset, int outStride) {
-        if (!x.hasQuantFloats || rowStart >= rowEnd) {
-            super.multiplyRows(w, wRowBytes, rowStart, rowEnd, x, out, outOffset, outStride);
-            return;
-        }
-        int tokens = x.tokens();
-        int blocks = checkedBlocks(w, rowStart * wRowBytes, x.rows(), 0, x.length());
-        checkedBlocks(w, (rowEnd - 1) * wRowBytes, x.rows(), (tokens - 1) * x.rowBytes(), x.length());
-        float[] lanes = LANES.get();
-        for (int chunk = rowStart; chunk < rowEnd; chunk += ROW_CHUNK) {
-            for (int t0 = 0; t0 < tokens; t0 += 4) {
-                multiplyTile(w, wRowBytes, chunk, Math.min(chunk + ROW_CHUNK, rowEnd), blocks, t0, tokens, x.quantFloats,
-                        x.scales, lanes, out, outOffset, outStride);
-            }
-        }
-    }
-
-    /**
-     * Rows {@code [rowStart, rowEnd)} times tokens {@code t0..t0+3} (where fewer are left, the
-     * last token stands in for the missing ones and its outputs are written more than once):
-     * {@code out[outOffset + t * stride + r]}.
-     */
-    private static void multiplyTile(MemorySegment w, long wRowBytes, int rowStart, int rowEnd, int blocks, int t0,
-            int tokens, float[] a, float[] aScales, float[] lanes, float[] out, int outOffset, int stride) {
-        int k0 = t0 * blocks;
-        int k1 = Math.min(t0 + 1, tokens - 1) * blocks;
-        int k2 = Math.min(t0 + 2, tokens - 1) * blocks;
-        int k3 = Math.min(t0 + 3, tokens - 1) * blocks;
-        for (int r = rowStart; r < rowEnd; r++) {
-            long row = r * wRowBytes;
-            FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
-            FloatVector acc1 = acc0;
-            FloatVector acc2 = acc0;
-            FloatVector acc3 = acc0;
-            for (int b = 0; b < blocks; b++) {
-                long block = row + (long) b * BYTES;
-                FloatVector dw = FloatVector.broadcast(VectorKernels.FLOAT_256, LittleEndian.half(w, block));
-                // lane l holds elements 4l..4l+3; byte j of it is element 4l + j
-                IntVector q = IntVector.fromMemorySegment(VectorKernels.INT_256, w, block + QS, LittleEndian.ORDER);
-                FloatVector w0 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24));
-                FloatVector w1 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24));
-                FloatVector w2 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24));
-                FloatVector w3 = VectorKernels.toFloat(q.lanewise(VectorOperators.ASHR, 24));
-                int k = k0 + b;
-                int i = k * BLOCK;
-                acc0 = w3.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 24),
-                        w2.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 16),
-                        w1.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 8),
-                        w0.mul(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i)))))
-                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k])), acc0);
-                k = k1 + b;
-                i = k * BLOCK;
-                acc1 = w3.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 24),
-                        w2.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 16),
-                        w1.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 8),
-                        w0.mul(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i)))))
-                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k])), acc1);
-                k = k2 + b;
-                i = k * BLOCK;
-                acc2 = w3.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 24),
-                        w2.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 16),
-                        w1.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 8),
-                        w0.mul(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i)))))
-                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k])), acc2);
-                k = k3 + b;
-                i = k * BLOCK;
-                acc3 = w3.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 24),
-                        w2.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 16),
-                        w1.fma(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i + 8),
-                        w0.mul(FloatVector.fromArray(VectorKernels.FLOAT_256, a, i)))))
-                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k])), acc3);
-            }
-            // reduced in scalar code: four more vector reductions would take this method past
-            // C2's node-count cutoff, which then boxes their vectors
-            acc0.intoArray(lanes, 0);
-            acc1.intoArray(lanes, 8);
-            acc2.intoArray(lanes, 16);
-            acc3.intoArray(lanes, 24);
-            for (int u = 3; u >= 0; u--) {
-                out[outOffset + Math.min(t0 + u, tokens - 1) * stride + r] = sumLikeGgml(lanes, 8 * u);
-            }
-        }
-    }
-
-    /** {@link VectorKernels#sum} of the 8 lanes at {@code lanes[at]}: ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). */
-    private static float sumLikeGgml(float[] lanes, int at) {
-        return ((lanes[at] + lanes[at + 4]) + (lanes[at + 2] + lanes[at + 6]))
-                + ((lanes[at + 1] + lanes[at + 5]) + (lanes[at + 3] + lanes[at + 7]));
     }
 
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {

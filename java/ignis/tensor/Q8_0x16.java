@@ -1,20 +1,27 @@
 package ignis.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * Q8_0 rows copied into Java arrays for decode: the quants as shorts (two per lane, as the
- * kernels load them) and the block scales as floats, rows in their order. The kernel is
- * {@link Q8_0Format}'s two-row one, rows 8 apart; from the arrays C2 drops the bounds checks it
- * keeps on memory-segment loads. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or more
- * take the format's own prefill kernel over the source.
+ * Q8_0 rows copied into Java arrays: the quants as shorts (two per lane, as the kernels load
+ * them) and the block scales as floats, rows in their order; from arrays C2 drops the bounds
+ * checks it keeps on memory-segment loads. Decode runs {@link Q8_0Format}'s two-row kernel, rows
+ * 8 apart. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or more run a float kernel: byte
+ * products and their sums of four are integers below 2^24, so float lanes hold exactly the int
+ * lanes of {@link Q8_0Format#dotVector}; the per-block fused multiply-add and the reduction are
+ * the same, so are the bits. Activations are converted once per input
+ * ({@link MatrixInput#quantFloats}), a weight block once per four tokens.
  */
 final class Q8_0x16 extends PackedMatrix {
     static final int ROWS = 16;
     private static final int BLOCK_SHORTS = Q8_0Format.BLOCK / 2;
+    /** Per thread: the lanes of four accumulators, reduced in scalar code. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[32]);
 
     private final short[] quants;
     private final float[] scales;
@@ -32,7 +39,7 @@ final class Q8_0x16 extends PackedMatrix {
 
     @Override
     boolean usesPacked(MatrixInput x) {
-        return super.usesPacked(x) && x.tokens() < Q8_0Format.PREFILL_TOKENS;
+        return x.hasQuantFloats || x.unpacked;
     }
 
     @Override
@@ -48,6 +55,71 @@ final class Q8_0x16 extends PackedMatrix {
                 }
             }
         }
+    }
+
+    @Override
+    void multiplyGroupTokens(int g, MatrixInput x, float[] out, int at, int stride) {
+        if (!x.hasQuantFloats) {
+            super.multiplyGroupTokens(g, x, out, at, stride);
+            return;
+        }
+        float[] lanes = LANES.get();
+        for (int t0 = 0; t0 < x.tokens(); t0 += 4) {
+            multiplyTile(g, t0, x, lanes, out, at, stride);
+        }
+    }
+
+    /**
+     * The group's rows times tokens {@code t0..t0+3} (where fewer are left, the last token stands
+     * in for the missing ones and its outputs are written more than once).
+     */
+    private void multiplyTile(int g, int t0, MatrixInput x, float[] lanes, float[] out, int at, int stride) {
+        int tokens = x.tokens();
+        float[] a = x.quantFloats;
+        float[] aScales = x.scales;
+        int k0 = t0 * blocks;
+        int k1 = Math.min(t0 + 1, tokens - 1) * blocks;
+        int k2 = Math.min(t0 + 2, tokens - 1) * blocks;
+        int k3 = Math.min(t0 + 3, tokens - 1) * blocks;
+        for (int r = 0; r < ROWS; r++) {
+            int row = (g * ROWS + r) * blocks;
+            FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
+            FloatVector acc1 = acc0;
+            FloatVector acc2 = acc0;
+            FloatVector acc3 = acc0;
+            for (int b = 0; b < blocks; b++) {
+                FloatVector dw = FloatVector.broadcast(VectorKernels.FLOAT_256, scales[row + b]);
+                // int lane l holds elements 4l..4l+3; byte j of it is element 4l + j
+                IntVector q = ShortVector.fromArray(VectorKernels.SHORT_256, quants, (row + b) * BLOCK_SHORTS).reinterpretAsInts();
+                FloatVector w0 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24));
+                FloatVector w1 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24));
+                FloatVector w2 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24));
+                FloatVector w3 = VectorKernels.toFloat(q.lanewise(VectorOperators.ASHR, 24));
+                acc0 = VectorKernels.blockDot(w0, w1, w2, w3, a, (k0 + b) * Q8_0Format.BLOCK)
+                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k0 + b])), acc0);
+                acc1 = VectorKernels.blockDot(w0, w1, w2, w3, a, (k1 + b) * Q8_0Format.BLOCK)
+                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k1 + b])), acc1);
+                acc2 = VectorKernels.blockDot(w0, w1, w2, w3, a, (k2 + b) * Q8_0Format.BLOCK)
+                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k2 + b])), acc2);
+                acc3 = VectorKernels.blockDot(w0, w1, w2, w3, a, (k3 + b) * Q8_0Format.BLOCK)
+                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k3 + b])), acc3);
+            }
+            // reduced in scalar code: four more vector reductions would take this method past
+            // C2's node-count cutoff, which then boxes their vectors
+            acc0.intoArray(lanes, 0);
+            acc1.intoArray(lanes, 8);
+            acc2.intoArray(lanes, 16);
+            acc3.intoArray(lanes, 24);
+            for (int u = 3; u >= 0; u--) {
+                out[at + Math.min(t0 + u, tokens - 1) * stride + r] = sumLikeGgml(lanes, 8 * u);
+            }
+        }
+    }
+
+    /** {@link VectorKernels#sum} of the 8 lanes at {@code lanes[at]}: ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). */
+    private static float sumLikeGgml(float[] lanes, int at) {
+        return ((lanes[at] + lanes[at + 4]) + (lanes[at + 2] + lanes[at + 6]))
+                + ((lanes[at + 1] + lanes[at + 5]) + (lanes[at + 3] + lanes[at + 7]));
     }
 
     @Override

@@ -33,45 +33,6 @@ class MultiplyRowsTest {
         }
     }
 
-    /**
-     * Q8_0 from {@link Q8_0Format#PREFILL_TOKENS} tokens on takes the float kernel: token counts
-     * that leave partial four-token tiles, row ranges of odd counts and beyond one row chunk,
-     * and quants of -128 on both sides (which the float kernel, unlike the 16-bit one, takes).
-     */
-    @Test
-    void q8_0PrefillHasTheBitsOfMatrixDot() {
-        SplittableRandom random = new SplittableRandom(13);
-        for (int tokens : new int[] {2, 3, 5, 17}) {
-            check(random, GGMLType.Q8_0, 7, 512, tokens, 1, 6);
-            check(random, GGMLType.Q8_0, 37, 96, tokens, 2, 37);
-            check(random, GGMLType.Q8_0, 3, 32, tokens, 0, 3);
-        }
-        int n = 128;
-        int tokens = 5;
-        long rowBytes = GGMLType.Q8_0.bytesFor(n);
-        MemorySegment a = quantized(random, GGMLType.Q8_0, tokens, n);
-        MemorySegment w = quantized(random, GGMLType.Q8_0, 9, n);
-        for (int j = 0; j < 12; j++) {
-            a.set(java.lang.foreign.ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
-            w.set(java.lang.foreign.ValueLayout.JAVA_BYTE, random.nextInt(9) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
-        }
-        MatrixInput x = new MatrixInput(GGMLType.Q8_0);
-        x.set(a, rowBytes, n, tokens);
-        x.prepareFor(GGMLType.Q8_0);
-        assertFalse(x.unpacked);
-        float[] out = poisoned(9 * tokens);
-        QuantFormat format = QuantFormat.of(GGMLType.Q8_0);
-        format.multiplyRows(w, rowBytes, 0, 9, x, out, 0, 9);
-        for (int t = 0; t < tokens; t++) {
-            for (int r = 0; r < 9; r++) {
-                float expected = Q8_0Format.dotScalar(w, r * rowBytes, a, t * rowBytes, n / 32);
-                float vector = format.matrixDot(w, r * rowBytes, a, t * rowBytes, n, tokens);
-                assertEquals(expected, out[t * 9 + r], 1e-5f * Math.abs(expected) + 1e-3f, "row " + r + " token " + t + " vs scalar");
-                assertEquals(Float.floatToIntBits(vector), Float.floatToIntBits(out[t * 9 + r]), "row " + r + " token " + t);
-            }
-        }
-    }
-
     @Test
     void aMinus128ActivationTakesTheGeneralPath() {
         SplittableRandom random = new SplittableRandom(12);

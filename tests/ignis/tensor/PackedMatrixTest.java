@@ -58,6 +58,34 @@ class PackedMatrixTest {
         }
     }
 
+    /**
+     * Q8_0 from {@link Q8_0Format#PREFILL_TOKENS} tokens on takes the float kernel: token counts
+     * that leave partial four-token tiles, and quants of -128 on both sides (which it takes,
+     * unlike the 16-bit decode kernel).
+     */
+    @Test
+    void q8_0PrefillHasTheBitsOfMatrixDot() {
+        SplittableRandom random = new SplittableRandom(24);
+        int n = 128;
+        for (int tokens : new int[] {2, 3, 5, 17}) {
+            Tensor w = tensor(random, GGMLType.Q8_0, ROWS, n);
+            MemorySegment a = quantized(random, GGMLType.Q8_0, tokens, n);
+            long rowBytes = GGMLType.Q8_0.bytesFor(n);
+            for (int j = 0; j < 12; j++) {
+                a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
+                w.data().set(ValueLayout.JAVA_BYTE, random.nextInt(ROWS) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
+            }
+            PackedMatrix packed = PackedMatrix.of(w);
+            packed.pack(0, packed.groups());
+            MatrixInput x = new MatrixInput(GGMLType.Q8_0);
+            x.set(a, rowBytes, n, tokens);
+            x.prepareFor(GGMLType.Q8_0);
+            assertEquals(tokens >= Q8_0Format.PREFILL_TOKENS, x.hasQuantFloats);
+            check(w, packed, x, a, 0, ROWS);
+            check(w, packed, x, a, 3, 35);
+        }
+    }
+
     @Test
     void activationsThatCannotBeUnpackedUseTheSource() {
         SplittableRandom random = new SplittableRandom(22);
