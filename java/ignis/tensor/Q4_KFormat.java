@@ -77,17 +77,13 @@ final class Q4_KFormat extends BlockFormat {
      * ggml_vec_dot_q4_K_q8_K as llama.cpp's AVX2 build runs it, bit for bit: per super-block the
      * 8 int lanes of scaled sums (lane k: values 4k..4k+3 of each 32) go into 8 float
      * accumulators by fused multiply-add; the min terms into 4 more (one per pair of
-     * sub-blocks); both are reduced in ggml's order.
+     * sub-blocks, {@link #minSum}, taken in a pass of their own); both are reduced in ggml's order.
      *
      * <p>The super-block body stays in this method: C2 boxes vectors passed to or returned from
      * a method it did not inline, and it will not inline one it compiled on its own first.
      */
     static float dotVector(MemorySegment w, long wOffset, MemorySegment a, long aOffset, int blocks) {
         FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_256);
-        float min0 = 0;
-        float min1 = 0;
-        float min2 = 0;
-        float min3 = 0;
         for (int b = 0; b < blocks; b++) {
             long wb = wOffset + (long) b * BYTES;
             long ab = aOffset + (long) b * Q8_KFormat.BYTES;
@@ -107,19 +103,8 @@ final class Q4_KFormat extends BlockFormat {
             }
             float d = da * LittleEndian.half(w, wb);
             acc = VectorKernels.toFloat(sumi).fma(FloatVector.broadcast(VectorKernels.FLOAT_256, d), acc);
-            // scalar work after the vector work: C2 inlines in that order and its budget is tight
-            float dmin = -da * LittleEndian.half(w, wb + DMIN);
-            long mins = KScales.mins(w, wb + SCALES);
-            for (int k = 0; k < 4; k++) {
-                // min_k += dmin * (min term of sub-blocks 2k, 2k+1); the four rotate through min0
-                float next = min1;
-                min1 = min2;
-                min2 = min3;
-                min3 = Math.fma(dmin, (float) KScales.minPairTerm(mins, a, ab, k), min0);
-                min0 = next;
-            }
         }
-        return VectorKernels.sum(acc) + ((min0 + min2) + (min1 + min3));
+        return VectorKernels.sum(acc) + minSum(w, wOffset, a, aOffset, blocks);
     }
 
     @Override
@@ -162,7 +147,7 @@ final class Q4_KFormat extends BlockFormat {
     }
 
     /**
-     * The min part of {@link #dotVector} alone, in its order: four partial sums (one per pair of
+     * The min part of a Q4_K row's dot, in ggml's order: four partial sums (one per pair of
      * sub-blocks, rotating), each -d_a * dmin * min term added by fused multiply-add, summed as
      * (0 + 2) + (1 + 3).
      */

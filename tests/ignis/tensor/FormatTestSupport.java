@@ -46,6 +46,19 @@ final class FormatTestSupport {
         return s;
     }
 
+    /** {@code rows} rows of {@code n} Gaussian values quantized to {@code type}, in a heap segment. */
+    static MemorySegment quantizedRows(java.util.SplittableRandom random, GGMLType type, int rows, int n) {
+        MemorySegment s = MemorySegment.ofArray(new byte[(int) (type.bytesFor(n) * rows)]);
+        float[] row = new float[n];
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < n; i++) {
+                row[i] = (float) random.nextGaussian();
+            }
+            QuantFormat.of(type).quantize(row, 0, s, r * type.bytesFor(n), n);
+        }
+        return s;
+    }
+
     static float[] nans(int n) {
         float[] a = new float[n];
         Arrays.fill(a, Float.NaN);

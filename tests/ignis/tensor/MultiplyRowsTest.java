@@ -38,11 +38,11 @@ class MultiplyRowsTest {
         SplittableRandom random = new SplittableRandom(12);
         int n = 64;
         MatrixInput x = new MatrixInput(GGMLType.Q8_0);
-        MemorySegment a = quantized(random, GGMLType.Q8_0, 1, n);
+        MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, 1, n);
         a.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 2 + 5, (byte) -128);
         x.set(a, GGMLType.Q8_0.bytesFor(n), n, 1);
         assertFalse(x.unpacked);
-        MemorySegment w = quantized(random, GGMLType.Q8_0, 4, n);
+        MemorySegment w = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, 4, n);
         w.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 2 + 5, (byte) -128);
         float[] out = poisoned(4);
         QuantFormat.of(GGMLType.Q8_0).multiplyRows(w, GGMLType.Q8_0.bytesFor(n), 0, 4, x, out, 0, 4);
@@ -64,8 +64,8 @@ class MultiplyRowsTest {
         GGMLType activationType = format.activationType();
         long wRowBytes = type.bytesFor(n);
         long aRowBytes = activationType.bytesFor(n);
-        MemorySegment w = quantized(random, type, rows, n);
-        MemorySegment a = quantized(random, activationType, tokens, n);
+        MemorySegment w = FormatTestSupport.quantizedRows(random, type, rows, n);
+        MemorySegment a = FormatTestSupport.quantizedRows(random, activationType, tokens, n);
         MatrixInput x = new MatrixInput(activationType);
         x.set(a, aRowBytes, n, tokens);
         x.prepareFor(type);
@@ -99,18 +99,6 @@ class MultiplyRowsTest {
                 assertEquals(exact, got, tolerance * scale + 1e-6, type + " row " + r + " token " + t + " vs float64");
             }
         }
-    }
-
-    private static MemorySegment quantized(SplittableRandom random, GGMLType type, int rows, int n) {
-        MemorySegment s = MemorySegment.ofArray(new byte[(int) (type.bytesFor(n) * rows)]);
-        float[] row = new float[n];
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < n; i++) {
-                row[i] = (float) random.nextGaussian();
-            }
-            QuantFormat.of(type).quantize(row, 0, s, r * type.bytesFor(n), n);
-        }
-        return s;
     }
 
     private static float[] poisoned(int n) {

@@ -38,7 +38,7 @@ class PackedMatrixTest {
         packed.pack(1, 2);
         GGMLType activationType = w.format().activationType();
         for (int tokens : new int[] {1, 3}) {
-            MemorySegment a = quantized(random, activationType, tokens, n);
+            MemorySegment a = FormatTestSupport.quantizedRows(random, activationType, tokens, n);
             MatrixInput x = new MatrixInput(activationType);
             x.set(a, activationType.bytesFor(n), n, tokens);
             assertTrue(x.unpacked);
@@ -69,7 +69,7 @@ class PackedMatrixTest {
         int n = 128;
         for (int tokens : new int[] {2, 3, 5, 17}) {
             Tensor w = tensor(random, GGMLType.Q8_0, ROWS, n);
-            MemorySegment a = quantized(random, GGMLType.Q8_0, tokens, n);
+            MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, tokens, n);
             long rowBytes = GGMLType.Q8_0.bytesFor(n);
             for (int j = 0; j < 12; j++) {
                 a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
@@ -92,7 +92,7 @@ class PackedMatrixTest {
         Tensor w = tensor(random, GGMLType.Q4_0, ROWS, N);
         PackedMatrix packed = PackedMatrix.of(w);
         packed.pack(0, packed.groups());
-        MemorySegment a = quantized(random, GGMLType.Q8_0, 1, N);
+        MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, 1, N);
         a.set(ValueLayout.JAVA_BYTE, 2 + 9, (byte) -128);
         MatrixInput x = new MatrixInput(GGMLType.Q8_0);
         x.set(a, GGMLType.Q8_0.bytesFor(N), N, 1);
@@ -126,18 +126,7 @@ class PackedMatrixTest {
     }
 
     private static Tensor tensor(SplittableRandom random, GGMLType type, int rows, int n) {
-        return new Tensor("blk.0.test.weight", type, new long[] {n, rows}, quantized(random, type, rows, n));
+        return new Tensor("blk.0.test.weight", type, new long[] {n, rows}, FormatTestSupport.quantizedRows(random, type, rows, n));
     }
 
-    private static MemorySegment quantized(SplittableRandom random, GGMLType type, int rows, int n) {
-        MemorySegment s = MemorySegment.ofArray(new byte[(int) (type.bytesFor(n) * rows)]);
-        float[] row = new float[n];
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < n; i++) {
-                row[i] = (float) random.nextGaussian();
-            }
-            QuantFormat.of(type).quantize(row, 0, s, r * type.bytesFor(n), n);
-        }
-        return s;
-    }
 }
