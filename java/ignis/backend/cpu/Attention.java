@@ -2,6 +2,7 @@ package ignis.backend.cpu;
 
 import ignis.model.LlamaConfig;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,6 +19,13 @@ final class Attention implements WorkerPool.RangeTask {
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** ggml_vec_dot_f16's step: four accumulators of eight lanes. */
     private static final int STEP = 4 * L;
+    /**
+     * Lane shuffles for the reductions below, written out in the kernel rather than called:
+     * a helper taking a vector that C2 does not inline boxes it (megabytes per token).
+     */
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromValues(F8, 4, 5, 6, 7, 0, 1, 2, 3);
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromValues(F8, 2, 3, 0, 1, 6, 7, 4, 5);
+    private static final VectorShuffle<Float> SWAP_NEIGHBOURS = VectorShuffle.fromValues(F8, 1, 0, 3, 2, 5, 4, 7, 6);
 
     private final WorkerPool pool;
     private final int heads;
@@ -103,7 +111,10 @@ final class Attention implements WorkerPool.RangeTask {
             for (int i = 0; i < headDim; i += L) {
                 acc = FloatVector.fromArray(F8, qh, i).fma(FloatVector.fromArray(F8, k, kOffset + i), acc);
             }
-            return GgmlMath.sumLanes(acc);
+            // GgmlMath.sumLanes: t_k = l_k + l_(k+4), then (t0 + t2) + (t1 + t3)
+            FloatVector t = acc.add(acc.rearrange(SWAP_HALVES));
+            FloatVector u = t.add(t.rearrange(SWAP_PAIRS));
+            return u.lane(0) + u.lane(1);
         }
         int main = headDim - headDim % STEP;
         double sum = 0;
@@ -118,7 +129,11 @@ final class Attention implements WorkerPool.RangeTask {
                 a2 = FloatVector.fromArray(F8, qh, i + 2 * L).fma(FloatVector.fromArray(F8, k, kOffset + i + 2 * L), a2);
                 a3 = FloatVector.fromArray(F8, qh, i + 3 * L).fma(FloatVector.fromArray(F8, k, kOffset + i + 3 * L), a3);
             }
-            sum = GgmlMath.sumLanesVecDot(a0.add(a2).add(a1.add(a3)));
+            // ggml_vec_dot_f16's reduction: t_k = x_k + x_(k+4), then (t0 + t1) + (t2 + t3)
+            FloatVector x = a0.add(a2).add(a1.add(a3));
+            FloatVector t = x.add(x.rearrange(SWAP_HALVES));
+            FloatVector u = t.add(t.rearrange(SWAP_NEIGHBOURS));
+            sum = u.lane(0) + u.lane(2);
         }
         for (int i = main; i < headDim; i++) {
             sum += qh[i] * k[kOffset + i];
@@ -175,17 +190,21 @@ final class Attention implements WorkerPool.RangeTask {
         float[] acc = laneOutputs[worker];
         java.util.Arrays.fill(acc, 0, slots * headDim, 0f);
         int vectorEnd = headDim - headDim % L;
-        for (int p = 0; p < n; p++) {
-            int base = (p % slots) * headDim;
-            float w = prob[p];
-            FloatVector wv = FloatVector.broadcast(F8, w);
-            int v = p * kvDim + kvOffset;
-            int i = 0;
-            for (; i < vectorEnd; i += L) {
-                wv.fma(FloatVector.fromArray(F8, values, v + i), FloatVector.fromArray(F8, acc, base + i)).intoArray(acc, base + i);
+        // slot-major: each accumulator vector stays in a register over its positions (p, p + slots,
+        // ...), the same fused multiply-adds in the same order as position by position
+        for (int slot = 0; slot < slots && slot < n; slot++) {
+            int base = slot * headDim;
+            for (int i = 0; i < vectorEnd; i += L) {
+                FloatVector sum = FloatVector.zero(F8);
+                for (int p = slot; p < n; p += slots) {
+                    sum = FloatVector.broadcast(F8, prob[p]).fma(FloatVector.fromArray(F8, values, p * kvDim + kvOffset + i), sum);
+                }
+                sum.intoArray(acc, base + i);
             }
-            for (; i < headDim; i++) {
-                acc[base + i] = Math.fma(w, values[v + i], acc[base + i]);
+            for (int i = vectorEnd; i < headDim; i++) {
+                for (int p = slot; p < n; p += slots) {
+                    acc[base + i] = Math.fma(prob[p], values[p * kvDim + kvOffset + i], acc[base + i]);
+                }
             }
         }
         for (int i = 0; i < headDim; i++) {

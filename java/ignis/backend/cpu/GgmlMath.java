@@ -45,24 +45,6 @@ final class GgmlMath {
         return x / (1.0f + exp(0.0f - x));
     }
 
-    /** {@link #sumLanes(float[])} of an 8-lane vector. */
-    static float sumLanes(jdk.incubator.vector.FloatVector v) {
-        float t0 = v.lane(0) + v.lane(4);
-        float t1 = v.lane(1) + v.lane(5);
-        float t2 = v.lane(2) + v.lane(6);
-        float t3 = v.lane(3) + v.lane(7);
-        return (t0 + t2) + (t1 + t3);
-    }
-
-    /** The final lane sum of ggml_vec_dot_f16's reduction (hadd twice): pairs of halves, then pairs. */
-    static float sumLanesVecDot(jdk.incubator.vector.FloatVector v) {
-        float t0 = v.lane(0) + v.lane(4);
-        float t1 = v.lane(1) + v.lane(5);
-        float t2 = v.lane(2) + v.lane(6);
-        float t3 = v.lane(3) + v.lane(7);
-        return (t0 + t1) + (t2 + t3);
-    }
-
     /** Sum of eight lanes in the order of the SSE reduction ggml and tinyBLAS use (halves, then pairs). */
     static float sumLanes(float[] lane) {
         float t0 = lane[0] + lane[4];
