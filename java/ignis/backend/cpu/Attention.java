@@ -36,11 +36,12 @@ final class Attention implements WorkerPool.RangeTask {
     private final float[][] scores;
     private final float[][] query;
     /** Per thread: eight partial output vectors (one per lane) and one lane buffer. */
-    private final float[][] laneOutputs;
     private final float[][] lanes;
 
     private float[] keys;
+    /** Transposed: component d of position p at {@code values[d * valuesStride + p]}. */
     private float[] values;
+    private int valuesStride;
     private float[] q;
     private float[] out;
     private int firstPosition;
@@ -56,7 +57,6 @@ final class Attention implements WorkerPool.RangeTask {
         int threads = pool.threads();
         this.scores = new float[threads][capacity + L];
         this.query = new float[threads][headDim];
-        this.laneOutputs = new float[threads][STEP * headDim];
         this.lanes = new float[threads][STEP];
     }
 
@@ -71,6 +71,7 @@ final class Attention implements WorkerPool.RangeTask {
     void attend(CpuKvCache cache, int layer, float[] q, int tokens, int firstPosition, float[] out) {
         this.keys = cache.keys[layer];
         this.values = cache.values[layer];
+        this.valuesStride = cache.capacity();
         this.q = q;
         this.out = out;
         this.firstPosition = firstPosition;
@@ -183,39 +184,48 @@ final class Attention implements WorkerPool.RangeTask {
      * out = sum_p prob[p] * v[p]: for a batch as tinyBLAS (position p in lane p % 8, lanes reduced
      * halves-then-pairs), for one token as ggml_vec_dot_f16 (p in accumulator slot p % 32, the
      * four accumulators added 0+2, 1+3, then the lanes by pairs of halves). Vectorized over the
-     * head dimension, where every element keeps its own sequence of operations.
+     * positions: the cache holds the values transposed, as llama.cpp's does.
      */
     private void weightedValues(float[] prob, int n, int kvOffset, int outOffset, int worker) {
-        int slots = batched ? L : STEP;
-        float[] acc = laneOutputs[worker];
-        java.util.Arrays.fill(acc, 0, slots * headDim, 0f);
-        int vectorEnd = headDim - headDim % L;
-        // slot-major: each accumulator vector stays in a register over its positions (p, p + slots,
-        // ...), the same fused multiply-adds in the same order as position by position
-        for (int slot = 0; slot < slots && slot < n; slot++) {
-            int base = slot * headDim;
-            for (int i = 0; i < vectorEnd; i += L) {
-                FloatVector sum = FloatVector.zero(F8);
-                for (int p = slot; p < n; p += slots) {
-                    sum = FloatVector.broadcast(F8, prob[p]).fma(FloatVector.fromArray(F8, values, p * kvDim + kvOffset + i), sum);
-                }
-                sum.intoArray(acc, base + i);
-            }
-            for (int i = vectorEnd; i < headDim; i++) {
-                for (int p = slot; p < n; p += slots) {
-                    acc[base + i] = Math.fma(prob[p], values[p * kvDim + kvOffset + i], acc[base + i]);
-                }
-            }
-        }
+        float[] slots = lanes[worker];
         for (int i = 0; i < headDim; i++) {
+            int row = (kvOffset + i) * valuesStride;
+            int p = 0;
             if (batched) {
-                float t0 = acc[i] + acc[4 * headDim + i];
-                float t1 = acc[headDim + i] + acc[5 * headDim + i];
-                float t2 = acc[2 * headDim + i] + acc[6 * headDim + i];
-                float t3 = acc[3 * headDim + i] + acc[7 * headDim + i];
+                // tinyBLAS: position p in lane p % 8 of one accumulator
+                FloatVector acc = FloatVector.zero(F8);
+                for (; p + L <= n; p += L) {
+                    acc = FloatVector.fromArray(F8, prob, p).fma(FloatVector.fromArray(F8, values, row + p), acc);
+                }
+                acc.intoArray(slots, 0);
+                for (; p < n; p++) {
+                    slots[p % L] = Math.fma(prob[p], values[row + p], slots[p % L]);
+                }
+                float t0 = slots[0] + slots[4];
+                float t1 = slots[1] + slots[5];
+                float t2 = slots[2] + slots[6];
+                float t3 = slots[3] + slots[7];
                 out[outOffset + i] = (t0 + t2) + (t1 + t3);
             } else {
-                out[outOffset + i] = reduceVecDot(acc, i, headDim);
+                // ggml_vec_dot_f16: position p in lane p % 8 of accumulator (p % 32) / 8
+                FloatVector a0 = FloatVector.zero(F8);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (; p + STEP <= n; p += STEP) {
+                    a0 = FloatVector.fromArray(F8, prob, p).fma(FloatVector.fromArray(F8, values, row + p), a0);
+                    a1 = FloatVector.fromArray(F8, prob, p + L).fma(FloatVector.fromArray(F8, values, row + p + L), a1);
+                    a2 = FloatVector.fromArray(F8, prob, p + 2 * L).fma(FloatVector.fromArray(F8, values, row + p + 2 * L), a2);
+                    a3 = FloatVector.fromArray(F8, prob, p + 3 * L).fma(FloatVector.fromArray(F8, values, row + p + 3 * L), a3);
+                }
+                a0.intoArray(slots, 0);
+                a1.intoArray(slots, L);
+                a2.intoArray(slots, 2 * L);
+                a3.intoArray(slots, 3 * L);
+                for (; p < n; p++) {
+                    slots[p % STEP] = Math.fma(prob[p], values[row + p], slots[p % STEP]);
+                }
+                out[outOffset + i] = reduceVecDot(slots, 0, 1);
             }
         }
     }

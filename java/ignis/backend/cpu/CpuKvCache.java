@@ -4,9 +4,12 @@ import ignis.IgnisException;
 import ignis.backend.KvCache;
 
 /**
- * Keys and values per layer, row {@code p} holding position {@code p} ({@code kvDim} floats).
- * Values are rounded to fp16 on the way in, as llama.cpp's default F16 cache stores them; they
- * are kept as floats so attention reads them without conversion.
+ * Keys and values per layer. Keys: row {@code p} holds position {@code p} ({@code kvDim}
+ * floats). Values transposed, as llama.cpp's cache keeps them for its non-flash attention: row
+ * {@code d} holds component {@code d} of every position ({@code capacity} floats), so the
+ * weighted sum over positions reads memory in order. Both are rounded to fp16 on the way in, as
+ * llama.cpp's default F16 cache stores them, and kept as floats so attention reads them without
+ * conversion.
  */
 final class CpuKvCache implements KvCache {
     final float[][] keys;
@@ -38,7 +41,7 @@ final class CpuKvCache implements KvCache {
         int base = pos * kvDim;
         for (int i = 0; i < kvDim; i++) {
             kl[base + i] = Fp16.round(k[kOffset + i]);
-            vl[base + i] = Fp16.round(v[vOffset + i]);
+            vl[i * capacity + pos] = Fp16.round(v[vOffset + i]);
         }
     }
 
