@@ -78,10 +78,11 @@ final class Q4_0Format extends BlockFormat {
     }
 
     /**
-     * {@link #repackedDotScalar} of two rows with one unpacked token, into {@code out[at]} and {@code out[at + distance]}. A block's integer sum
-     * is exact whatever the order, so it is taken in 16-bit lanes that may wrap: the quants enter
-     * as 0..15 and the 8 * (sum of activations) comes off at the end; the true sum,
-     * |sum| <= 32 * 8 * 127, fits a short, so arithmetic modulo 2^16 gives it exactly.
+     * {@link #repackedDotScalar} of two rows with one unpacked token, into {@code out[at]} and
+     * {@code out[at + distance]}. A block's integer sum is exact whatever the order, so it is
+     * taken in 16-bit lanes that may wrap: the quants enter as 0..15 and 8 * (sum of the
+     * activations) comes off at the end; the true sum, |sum| <= 32 * 8 * 127, fits a short, so
+     * arithmetic modulo 2^16 gives it exactly.
      */
     @Override
     void dotTwoRows(MemorySegment w, long wOffset, long wRowBytes, int distance, MatrixInput x, int token, int blocks,

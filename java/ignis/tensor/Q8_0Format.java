@@ -99,8 +99,9 @@ final class Q8_0Format extends BlockFormat {
     }
 
     /**
-     * {@link #dotVector} of two rows with one unpacked token, into {@code out[at]} and {@code out[at + distance]}: the same lanes, the
-     * same fused multiply-adds, the same reduction, with the activation side unpacked already.
+     * {@link #dotVector} of two rows with one unpacked token, into {@code out[at]} and
+     * {@code out[at + distance]}: the same lanes, fused multiply-adds and reduction, with the
+     * activation side unpacked already.
      */
     @Override
     void dotTwoRows(MemorySegment w, long wOffset, long wRowBytes, int distance, MatrixInput x, int token, int blocks,
