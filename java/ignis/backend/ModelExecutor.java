@@ -24,6 +24,23 @@ public interface ModelExecutor extends AutoCloseable {
     /** Runs one token at position {@code cache.length()}; {@code logits} receives its logits. */
     void decode(KvCache cache, int token, float[] logits);
 
+    /**
+     * Runs one token and returns the id of its largest logit (the lowest id among equal maxima),
+     * as greedy sampling without penalties picks it. A device backend computes the argmax on the
+     * device and sends only the id back, leaving {@code logits} as it was; the host backends fill
+     * {@code logits} on the way.
+     */
+    default int decodeArgmax(KvCache cache, int token, float[] logits) {
+        decode(cache, token, logits);
+        int best = 0;
+        for (int i = 1; i < config().vocabSize(); i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     @Override
     void close();
 }

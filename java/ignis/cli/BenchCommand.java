@@ -1,9 +1,12 @@
 package ignis.cli;
 
+import ignis.backend.Backend;
 import ignis.backend.ExecutorOptions;
 import ignis.backend.ModelExecutor;
 import ignis.backend.Backends;
 import ignis.backend.cpu.MemoryBandwidth;
+import ignis.backend.device.DeviceBandwidth;
+import ignis.backend.device.DeviceExecutor;
 import ignis.model.LlamaModel;
 import ignis.model.LlamaWeights;
 import ignis.model.LoadListener;
@@ -48,6 +51,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--reps"}, defaultValue = "3", description = "repetitions per test (default ${DEFAULT-VALUE})")
     int reps;
 
+    @Option(names = "--backend", defaultValue = "auto", description = Backends.HELP)
+    String backend;
+
+    @Option(names = "--device", description = "device index for --backend cuda/opencl (as cuda:N, opencl:N)")
+    Integer device;
+
     @Option(names = "--json", description = "print results as JSON")
     boolean json;
 
@@ -69,8 +78,13 @@ public final class BenchCommand implements Callable<Integer> {
         int[] done = {0};
         try (LlamaModel m = LlamaModel.load(file, LoadListener.NONE)) {
             List<Benchmark.Result> results;
-            try (ModelExecutor ex = Backends.byName("cpu").load(m, new ExecutorOptions(nThreads, Math.min(longestPrompt, 512)))) {
+            Backend chosen = Backends.byName(Backends.withDevice(backend, device));
+            Roofline roof;
+            try (ModelExecutor ex = chosen.load(m, new ExecutorOptions(nThreads, Math.min(longestPrompt, 512)))) {
                 results = runTests(new Benchmark(ex), (test, rep, of) -> bar.update(++done[0], totalReps, test + " rep " + rep + "/" + of));
+                roof = ex instanceof DeviceExecutor d
+                        ? new Roofline(DeviceBandwidth.measure(d.device(), 1L << 30, 5), d.device().name() + ", device-to-device copy")
+                        : new Roofline(MemoryBandwidth.measure(1024, nThreads, 3), nThreads + " threads");
             }
             List<Benchmark.Result> peerResults = List.of();
             if (compareLlamaCpp) {
@@ -80,9 +94,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             bar.finish();
-            double bandwidth = MemoryBandwidth.measure(1024, nThreads, 3);
             long bytesPerToken = bytesReadPerToken(m);
-            Table table = new Table(modelName, m, nThreads, bandwidth, bytesPerToken);
+            Table table = new Table(modelName, m, chosen.name(), nThreads, roof, bytesPerToken);
             if (json) {
                 System.out.println(Json.write(table.toJson(results, peerLabel, peerResults)));
             } else {
@@ -120,11 +133,15 @@ public final class BenchCommand implements Callable<Integer> {
         return ours.meanTokensPerSecond() / theirs.meanTokensPerSecond();
     }
 
+    /** Measured memory bandwidth (bytes/s) and how it was measured. */
+    private record Roofline(double bandwidth, String how) {
+    }
+
     /** The report: results of one or two engines on one model, with the decode roofline. */
-    private record Table(String name, LlamaModel m, int threads, double bandwidth, long bytesPerToken) {
+    private record Table(String name, LlamaModel m, String backend, int threads, Roofline roof, long bytesPerToken) {
 
         double roofline() {
-            return bandwidth / bytesPerToken;
+            return roof.bandwidth() / bytesPerToken;
         }
 
         /** Markdown: each test's llama.cpp row follows ours, then the ratios. */
@@ -132,7 +149,7 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.println("| model | size | params | backend | threads | test | t/s | % roofline |");
             System.out.println("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
             for (int i = 0; i < results.size(); i++) {
-                printRow("cpu", results.get(i));
+                printRow(backend, results.get(i));
                 if (!peerResults.isEmpty()) {
                     printRow(peerLabel, peerResults.get(i));
                 }
@@ -146,8 +163,8 @@ public final class BenchCommand implements Callable<Integer> {
                             ratio(ours, theirs));
                 }
             }
-            System.out.printf("%nmemory bandwidth (measured, %d threads): %.1f GB/s; bytes read per decoded token: %.1f MB; "
-                    + "decode roofline: %.1f tokens/s%n", threads, bandwidth / 1e9, bytesPerToken / 1e6, roofline());
+            System.out.printf("%nmemory bandwidth (measured, %s): %.1f GB/s; bytes read per decoded token: %.1f MB; "
+                    + "decode roofline: %.1f tokens/s%n", roof.how(), roof.bandwidth() / 1e9, bytesPerToken / 1e6, roofline());
         }
 
         private void printRow(String backend, Benchmark.Result r) {
@@ -161,7 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.put("model", name);
             out.put("size_bytes", m.weightBytes());
             out.put("params", parameters(m));
-            out.put("backend", "cpu");
+            out.put("backend", backend);
             out.put("threads", threads);
             out.put("results", rows(results));
             if (!peerResults.isEmpty()) {
@@ -178,7 +195,8 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 out.put("ratios", ratios);
             }
-            out.put("memory_bandwidth_bytes_per_second", bandwidth);
+            out.put("memory_bandwidth_bytes_per_second", roof.bandwidth());
+            out.put("memory_bandwidth_measured_by", roof.how());
             out.put("bytes_per_token", bytesPerToken);
             out.put("decode_roofline_tokens_per_second", roofline());
             return out;

@@ -1,5 +1,6 @@
 package ignis.cli;
 
+import ignis.backend.Backends;
 import ignis.backend.ExecutorOptions;
 import ignis.runtime.Engine;
 import ignis.runtime.EngineOptions;
@@ -71,15 +72,18 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-c", "--ctx-size"}, defaultValue = "0", description = "context length (default: min(model, 4096))")
     int contextLength;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu | auto (default ${DEFAULT-VALUE})")
+    @Option(names = "--backend", defaultValue = "auto", description = Backends.HELP)
     String backend;
+
+    @Option(names = "--device", description = "device index for --backend cuda/opencl (as cuda:N, opencl:N)")
+    Integer device;
 
     @Option(names = "--json", description = "print one JSON object with tokens, text and timings")
     boolean json;
 
     @Override
     public Integer call() {
-        EngineOptions options = EngineOptions.defaults().withBackend(backend).withContextLength(contextLength)
+        EngineOptions options = EngineOptions.defaults().withBackend(Backends.withDevice(backend, device)).withContextLength(contextLength)
                 .withThreads(threads != null ? threads : ExecutorOptions.defaultThreads());
         ProgressBar bar = new ProgressBar("loading " + model.getFileName(), true);
         try (Engine engine = Engine.load(model, options, (done, total) -> bar.update(done, total, "block " + done + "/" + total))) {

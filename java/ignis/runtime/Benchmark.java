@@ -133,7 +133,8 @@ public final class Benchmark {
 
         @Override
         public void decode(int token) {
-            executor.decode(cache, token, logits);
+            // As greedy generation runs: a device backend sends back only the token id.
+            executor.decodeArgmax(cache, token, logits);
         }
     }
 }

@@ -112,8 +112,11 @@ public final class Engine implements AutoCloseable {
         Output output = new Output(tokenizer, params, listener);
         GenerationResult.StopReason reason = GenerationResult.StopReason.LENGTH;
         long decodeStart = System.nanoTime();
+        // Greedy without penalties: the backend picks the argmax (on a device only the id comes back).
+        boolean argmaxOnBackend = params.sampling().isPlainArgmax();
+        int next = sampler.sample(logits);
         while (true) {
-            int token = sampler.sample(logits);
+            int token = next;
             sampler.accept(token);
             if (!params.ignoreEos() && tokenizer.isEndOfGeneration(token)) {
                 reason = GenerationResult.StopReason.EOS;
@@ -130,7 +133,12 @@ public final class Engine implements AutoCloseable {
                 reason = GenerationResult.StopReason.CONTEXT;
                 break;
             }
-            executor.decode(cache, token, logits);
+            if (argmaxOnBackend) {
+                next = executor.decodeArgmax(cache, token, logits);
+            } else {
+                executor.decode(cache, token, logits);
+                next = sampler.sample(logits);
+            }
         }
         long decodeNanos = System.nanoTime() - decodeStart;
         return new GenerationResult(prompt.length, output.tokens(), output.finish(), reason, prefillNanos, decodeNanos);

@@ -6,7 +6,7 @@ import ignis.backend.ExecutorOptions;
 /**
  * How to run a model.
  *
- * @param backend       "cpu" (more to come: "cuda", "opencl", "auto")
+ * @param backend       "cpu", "cuda[:N]", "opencl[:N]" or "auto" (see {@link ignis.backend.Backends})
  * @param threads       compute threads
  * @param contextLength positions per sequence; 0 means min(model's trained context, 4096) as llama.cpp
  * @param batchTokens   most prompt tokens per prefill pass
@@ -22,7 +22,7 @@ public record EngineOptions(String backend, int threads, int contextLength, int 
     }
 
     public static EngineOptions defaults() {
-        return new EngineOptions("cpu", ExecutorOptions.defaultThreads(), 0, 512);
+        return new EngineOptions("auto", ExecutorOptions.defaultThreads(), 0, 512);
     }
 
     public EngineOptions withThreads(int t) {

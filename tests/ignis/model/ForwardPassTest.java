@@ -11,6 +11,7 @@ import ignis.backend.cpu.CpuBackend;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * against token-by-token decode. Runs on the shared third-party model here; ModelTypesTest runs
  * the same checks over synthetic models of every tensor type.
  */
-class ForwardPassTest {
+public class ForwardPassTest {
 
     @Test
     void sharedTinyLlamaMatchesFloat64Reference() {
@@ -37,7 +38,7 @@ class ForwardPassTest {
     }
 
     /** Random prompt tokens (never special ids 0..2). */
-    static int[] randomTokens(int vocab, int n, long seed) {
+    public static int[] randomTokens(int vocab, int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         return r.ints(n, 3, vocab).toArray();
     }
@@ -47,11 +48,17 @@ class ForwardPassTest {
      * {@code tolerance * rms(reference logits)} of the float64 pass, element-wise.
      */
     static void checkAgainstReference(LlamaModel model, double tolerance, long seed) {
+        checkAgainstReference(model, ForwardPassTest::cpuExecutor, tolerance, seed);
+    }
+
+    /** As above, on the executor {@code backend} makes (a device backend, say). */
+    public static void checkAgainstReference(LlamaModel model, Function<LlamaModel, ModelExecutor> backend, double tolerance,
+                                             long seed) {
         LlamaConfig c = model.config();
         int[] tokens = randomTokens(c.vocabSize(), 16, seed);
         int promptLength = 6;
         double[][] reference = new Float64Llama(model).logits(tokens);
-        try (ModelExecutor ex = new CpuBackend().load(model, new ExecutorOptions(2, 8))) {
+        try (ModelExecutor ex = backend.apply(model)) {
             KvCache cache = ex.newCache(32);
             float[] logits = poisoned(c.vocabSize());
             ex.prefill(cache, tokens, 0, promptLength, logits);
@@ -72,11 +79,17 @@ class ForwardPassTest {
      * kernels that sum in different orders.
      */
     static void checkPrefillEqualsDecode(LlamaModel model, long seed, double tolerance) {
+        // Batch of 5 makes the prompt run in chunks (5, 5, 2) as long prompts do.
+        checkPrefillEqualsDecode(model, m -> new CpuBackend().load(m, new ExecutorOptions(2, 5)), seed, tolerance);
+    }
+
+    /** As above, on the executor {@code backend} makes. */
+    public static void checkPrefillEqualsDecode(LlamaModel model, Function<LlamaModel, ModelExecutor> backend, long seed,
+                                                double tolerance) {
         LlamaConfig c = model.config();
         int n = 12;
         int[] tokens = randomTokens(c.vocabSize(), n, seed);
-        // Batch of 5 makes the prompt run in chunks (5, 5, 2) as long prompts do.
-        try (ModelExecutor ex = new CpuBackend().load(model, new ExecutorOptions(2, 5))) {
+        try (ModelExecutor ex = backend.apply(model)) {
             float[] all = poisoned(n * c.vocabSize());
             ex.prefill(ex.newCache(n), tokens, 0, n, all);
             KvCache cache = ex.newCache(n);
@@ -92,7 +105,11 @@ class ForwardPassTest {
         }
     }
 
-    static float[] poisoned(int n) {
+    private static ModelExecutor cpuExecutor(LlamaModel model) {
+        return new CpuBackend().load(model, new ExecutorOptions(2, 8));
+    }
+
+    public static float[] poisoned(int n) {
         float[] a = new float[n];
         Arrays.fill(a, Float.NaN);
         return a;

@@ -4,6 +4,7 @@ import ignis.IgnisException;
 import ignis.backend.ExecutorOptions;
 import ignis.backend.KvCache;
 import ignis.backend.ModelExecutor;
+import ignis.backend.PrefillChecks;
 import ignis.model.LayerWeights;
 import ignis.model.LlamaConfig;
 import ignis.model.LlamaModel;
@@ -89,22 +90,7 @@ final class CpuExecutor implements ModelExecutor {
     @Override
     public void prefill(KvCache cache, int[] tokens, int offset, int count, float[] logits) {
         CpuKvCache kv = (CpuKvCache) cache;
-        boolean everyToken = logits.length == (long) count * c.vocabSize() && count > 1;
-        if (!everyToken && logits.length < c.vocabSize()) {
-            throw new IllegalArgumentException("logits must hold " + c.vocabSize() + " or count*" + c.vocabSize() + " floats");
-        }
-        if (count < 1) {
-            throw new IgnisException("nothing to evaluate: 0 tokens");
-        }
-        if (kv.length() + count > kv.capacity()) {
-            throw new IgnisException("sequence of " + (kv.length() + count) + " tokens exceeds the context length " + kv.capacity());
-        }
-        for (int i = 0; i < count; i++) {
-            int t = tokens[offset + i];
-            if (t < 0 || t >= c.vocabSize()) {
-                throw new IgnisException("token id " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
-            }
-        }
+        boolean everyToken = PrefillChecks.check(c, kv, tokens, offset, count, logits);
         for (int done = 0; done < count; done += batch) {
             int n = Math.min(batch, count - done);
             forwardBlocks(kv, tokens, offset + done, n);

@@ -1,7 +1,7 @@
 package ignis.backend.cpu;
 
 import ignis.IgnisException;
-import ignis.backend.KvCache;
+import ignis.backend.KvCacheBase;
 
 /**
  * Keys and values per layer. Keys: row {@code p} holds position {@code p} ({@code kvDim}
@@ -11,14 +11,13 @@ import ignis.backend.KvCache;
  * llama.cpp's default F16 cache stores them, and kept as floats so attention reads them without
  * conversion.
  */
-final class CpuKvCache implements KvCache {
+final class CpuKvCache extends KvCacheBase {
     final float[][] keys;
     final float[][] values;
-    private final int capacity;
     private final int kvDim;
-    private int length;
 
     CpuKvCache(int layers, int capacity, int kvDim) {
+        super(capacity);
         long bytes = 2L * layers * capacity * kvDim * Float.BYTES;
         if ((long) capacity * kvDim > Integer.MAX_VALUE - 16) {
             throw new IgnisException("KV cache of " + capacity + " positions x " + kvDim + " is too large for one layer array");
@@ -30,7 +29,6 @@ final class CpuKvCache implements KvCache {
             throw new IgnisException("not enough heap for a KV cache of " + capacity + " positions (" + (bytes >> 20)
                     + " MiB); lower the context length or raise -Xmx", e);
         }
-        this.capacity = capacity;
         this.kvDim = kvDim;
     }
 
@@ -41,29 +39,7 @@ final class CpuKvCache implements KvCache {
         int base = pos * kvDim;
         for (int i = 0; i < kvDim; i++) {
             kl[base + i] = Fp16.round(k[kOffset + i]);
-            vl[i * capacity + pos] = Fp16.round(v[vOffset + i]);
+            vl[i * capacity() + pos] = Fp16.round(v[vOffset + i]);
         }
-    }
-
-    @Override
-    public int capacity() {
-        return capacity;
-    }
-
-    @Override
-    public int length() {
-        return length;
-    }
-
-    void advance(int tokens) {
-        length += tokens;
-    }
-
-    @Override
-    public void truncate(int newLength) {
-        if (newLength < 0 || newLength > length) {
-            throw new IllegalArgumentException("cannot truncate a cache of " + length + " positions to " + newLength);
-        }
-        length = newLength;
     }
 }

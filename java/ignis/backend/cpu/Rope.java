@@ -6,15 +6,20 @@ package ignis.backend.cpu;
  * and sinf from the C library, as ggml), divided by the Llama 3 frequency factors when the model
  * has them.
  */
-final class Rope {
+public final class Rope {
     private final int half;
     private final float thetaScale;
     private final float[] freqFactors;
 
     Rope(int headDim, float base, float[] freqFactors) {
         this.half = headDim / 2;
-        this.thetaScale = LibM.pow(base, -2.0f / headDim);
+        this.thetaScale = thetaScale(headDim, base);
         this.freqFactors = freqFactors;
+    }
+
+    /** base^(-2/headDim), the ratio of consecutive pairs' angles, rounded as ggml's powf. */
+    public static float thetaScale(int headDim, float base) {
+        return LibM.pow(base, -2.0f / headDim);
     }
 
     /** Fills {@code cos}/{@code sin} at {@code offset} with the {@code headDim/2} rotations of {@code position}. */

@@ -55,6 +55,12 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
         return temperature <= 0.0f;
     }
 
+    /** True when the token is the plain argmax of the logits: greedy with every penalty off. */
+    public boolean isPlainArgmax() {
+        boolean penalties = repeatLastN != 0 && (repeatPenalty != 1.0f || frequencyPenalty != 0.0f || presencePenalty != 0.0f);
+        return isGreedy() && !penalties;
+    }
+
     public SamplingParams withTemperature(float value) {
         return new SamplingParams(value, topK, topP, minP, repeatPenalty, repeatLastN, frequencyPenalty,
                 presencePenalty, seed);

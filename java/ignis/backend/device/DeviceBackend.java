@@ -1,0 +1,37 @@
+package ignis.backend.device;
+
+import ignis.backend.Backend;
+import ignis.backend.ExecutorOptions;
+import ignis.backend.ModelExecutor;
+import ignis.model.LlamaModel;
+import ignis.model.LoadListener;
+
+import java.util.function.Supplier;
+
+/** A {@link Backend} over one device API: opens the device per model and runs it with {@link DeviceExecutor}. */
+public final class DeviceBackend implements Backend {
+    private final String name;
+    private final Supplier<Device> opener;
+
+    /** {@code name} as the user wrote it ({@code "opencl:0"}); {@code opener} opens the device. */
+    public DeviceBackend(String name, Supplier<Device> opener) {
+        this.name = name;
+        this.opener = opener;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public ModelExecutor load(LlamaModel model, ExecutorOptions options) {
+        Device device = opener.get();
+        try {
+            return new DeviceExecutor(new DeviceOps(device), model, options, LoadListener.NONE, true);
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,276 @@
+package ignis.backend.device;
+
+import ignis.IgnisException;
+import ignis.backend.ExecutorOptions;
+import ignis.backend.KvCache;
+import ignis.backend.ModelExecutor;
+import ignis.backend.PrefillChecks;
+import ignis.backend.cpu.Rope;
+import ignis.model.LlamaConfig;
+import ignis.model.LlamaModel;
+import ignis.model.LoadListener;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The llama forward pass on a {@link Device}: weights and KV cache resident in device memory, a
+ * step a fixed sequence of kernel launches ({@link DeviceOps}). Only token ids go up and only
+ * logits (or, for greedy decoding, the chosen token id) come back. Activations are float32; the
+ * matrix kernels multiply them with the weights dequantized on the fly, so results differ from
+ * the CPU backend's (which quantizes activations as llama.cpp does) within the conformance
+ * tolerances.
+ */
+public final class DeviceExecutor implements ModelExecutor {
+    private final Device device;
+    private final boolean ownsDevice;
+    private final DeviceOps ops;
+    private final LlamaConfig c;
+    private final int batch;
+    private final float thetaScale;
+    private final float attentionScale;
+    private final DeviceWeights w;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment hostTokens;
+    private final MemorySegment hostArgmax;
+    private MemorySegment hostLogits;
+
+    private final DeviceBuffer tokenIds;
+    private final DeviceBuffer x;
+    private final DeviceBuffer xb;
+    private final DeviceBuffer q;
+    private final DeviceBuffer k;
+    private final DeviceBuffer v;
+    private final DeviceBuffer attended;
+    private final DeviceBuffer projected;
+    private final DeviceBuffer gate;
+    private final DeviceBuffer up;
+    private final DeviceBuffer argmaxOut;
+    private final java.util.List<DeviceBuffer> scratch = new java.util.ArrayList<>();
+    private final java.util.List<DeviceKvCache> caches = new java.util.ArrayList<>();
+    /** Logits of up to {@link #logitRows} tokens. */
+    private DeviceBuffer logits;
+    private int logitRows;
+    /** Flash-decoding partials for contexts up to {@link #partialsCapacity} positions. */
+    private DeviceBuffer partOut;
+    private DeviceBuffer partMax;
+    private DeviceBuffer partSum;
+    private int partialsCapacity;
+
+    /**
+     * Uploads {@code model} to the device of {@code ops}. With {@code ownsDevice} closing the
+     * executor closes the device too (a backend's executor); otherwise only what it allocated.
+     */
+    public DeviceExecutor(DeviceOps ops, LlamaModel model, ExecutorOptions options, LoadListener listener, boolean ownsDevice) {
+        this.device = ops.device();
+        this.ownsDevice = ownsDevice;
+        this.c = model.config();
+        if (c.headDim() > DeviceOps.MAX_HEAD_DIM) {
+            throw new IgnisException(device.name() + ": head dimension " + c.headDim() + " exceeds the attention kernels' "
+                    + DeviceOps.MAX_HEAD_DIM);
+        }
+        this.ops = ops;
+        this.batch = options.maxBatchTokens();
+        this.thetaScale = Rope.thetaScale(c.headDim(), c.ropeBase());
+        this.attentionScale = (float) (1.0 / Math.sqrt(c.headDim()));
+        this.w = new DeviceWeights(device, model.weights(), listener);
+        try {
+            tokenIds = activations(batch, 1, "token ids");
+            x = activations(batch, c.dim(), "hidden state");
+            xb = activations(batch, c.dim(), "normalised hidden state");
+            q = activations(batch, c.queryDim(), "queries");
+            k = activations(batch, c.kvDim(), "keys");
+            v = activations(batch, c.kvDim(), "values");
+            attended = activations(batch, c.queryDim(), "attention output");
+            projected = activations(batch, c.dim(), "projection output");
+            gate = activations(batch, c.ffn(), "feed-forward gate");
+            up = activations(batch, c.ffn(), "feed-forward up");
+            argmaxOut = activations(1, 1, "sampled token");
+            ensureLogits(1);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        hostTokens = arena.allocate((long) batch * Integer.BYTES, 16);
+        hostArgmax = arena.allocate(Integer.BYTES, 16);
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public LlamaConfig config() {
+        return c;
+    }
+
+    @Override
+    public KvCache newCache(int contextLength) {
+        if (contextLength < 1) {
+            throw new IgnisException("context length must be >= 1, got " + contextLength);
+        }
+        DeviceKvCache cache = new DeviceKvCache(device, c.layers(), contextLength, c.kvDim());
+        try {
+            ensurePartials(contextLength);
+        } catch (RuntimeException e) {
+            cache.free();
+            throw e;
+        }
+        caches.add(cache);
+        return cache;
+    }
+
+    @Override
+    public void prefill(KvCache cache, int[] tokens, int offset, int count, float[] out) {
+        DeviceKvCache kv = (DeviceKvCache) cache;
+        boolean everyToken = PrefillChecks.check(c, kv, tokens, offset, count, out);
+        for (int done = 0; done < count; done += batch) {
+            int n = Math.min(batch, count - done);
+            forwardBlocks(kv, tokens, offset + done, n);
+            if (everyToken) {
+                outputLogits(0, n);
+                downloadLogits(n, out, done * c.vocabSize());
+            } else if (done + n == count) {
+                outputLogits(n - 1, 1);
+                downloadLogits(1, out, 0);
+            }
+        }
+    }
+
+    @Override
+    public void decode(KvCache cache, int token, float[] out) {
+        prefill(cache, new int[] {token}, 0, 1, out);
+    }
+
+    @Override
+    public int decodeArgmax(KvCache cache, int token, float[] unused) {
+        DeviceKvCache kv = (DeviceKvCache) cache;
+        PrefillChecks.check(c, kv, new int[] {token}, 0, 1, unused);
+        forwardBlocks(kv, new int[] {token}, 0, 1);
+        outputLogits(0, 1);
+        ops.argmax(logits, c.vocabSize(), argmaxOut);
+        device.download(argmaxOut, 0, hostArgmax);
+        return hostArgmax.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    /** Runs {@code n} tokens through every block, appending their keys and values to the cache. */
+    private void forwardBlocks(DeviceKvCache kv, int[] tokens, int offset, int n) {
+        int dim = c.dim();
+        int first = kv.length();
+        MemorySegment.copy(tokens, offset, hostTokens, ValueLayout.JAVA_INT, 0, n);
+        device.upload(hostTokens.asSlice(0, (long) n * Integer.BYTES), tokenIds, 0);
+        ops.embed(w.embedding.type(), w.embedding.data(), w.embedding.rowBytes(), tokenIds, x, dim, n);
+        for (int layer = 0; layer < c.layers(); layer++) {
+            DeviceWeights.Layer lw = w.layers[layer];
+            ops.rmsNorm(x, lw.attentionNorm(), xb, dim, 0, n, c.rmsEps());
+            matmul(lw.wq(), xb, q, n);
+            matmul(lw.wk(), xb, k, n);
+            matmul(lw.wv(), xb, v, n);
+            ops.rope(q, n, c.heads(), c.headDim(), first, thetaScale, w.ropeFreqFactors);
+            ops.rope(k, n, c.kvHeads(), c.headDim(), first, thetaScale, w.ropeFreqFactors);
+            ops.kvStore(k, v, kv.keys[layer], kv.values[layer], c.kvDim(), first, n);
+            if (n == 1) {
+                ops.attentionDecode(q, kv.keys[layer], kv.values[layer], attended, partOut, partMax, partSum,
+                        c.heads(), c.headDim(), c.kvDim(), c.groupSize(), first + 1, attentionScale);
+            } else {
+                ops.attentionPrefill(q, kv.keys[layer], kv.values[layer], attended, n, c.heads(), c.headDim(), c.kvDim(),
+                        c.groupSize(), first, attentionScale);
+            }
+            matmul(lw.wo(), attended, projected, n);
+            ops.addInto(x, projected, n * dim);
+            ops.rmsNorm(x, lw.ffnNorm(), xb, dim, 0, n, c.rmsEps());
+            matmul(lw.wGate(), xb, gate, n);
+            matmul(lw.wUp(), xb, up, n);
+            ops.swiglu(gate, up, n * c.ffn());
+            matmul(lw.wDown(), gate, projected, n);
+            ops.addInto(x, projected, n * dim);
+        }
+        kv.advance(n);
+    }
+
+    /** Final norm and output projection of tokens {@code [first, first+n)} into {@link #logits}. */
+    private void outputLogits(int first, int n) {
+        ensureLogits(n);
+        ops.rmsNorm(x, w.outputNorm, xb, c.dim(), first, n, c.rmsEps());
+        matmul(w.output, xb, logits, n);
+    }
+
+    private void downloadLogits(int rows, float[] out, int outOffset) {
+        long floats = (long) rows * c.vocabSize();
+        device.download(logits, 0, hostLogits.asSlice(0, floats * Float.BYTES));
+        MemorySegment.copy(hostLogits, ValueLayout.JAVA_FLOAT, 0, out, outOffset, Math.toIntExact(floats));
+    }
+
+    private void matmul(DeviceMatrix m, DeviceBuffer in, DeviceBuffer out, int n) {
+        ops.matmul(m.type(), m.data(), m.rowBytes(), in, out, m.cols(), m.rows(), n);
+    }
+
+    private void ensureLogits(int rows) {
+        if (rows <= logitRows) {
+            return;
+        }
+        if (logits != null) {
+            release(logits);
+        }
+        logits = activations(rows, c.vocabSize(), "logits");
+        hostLogits = arena.allocate((long) rows * c.vocabSize() * Float.BYTES, 16);
+        logitRows = rows;
+    }
+
+    /** Grows the flash-decoding partials; if that fails the old ones stay. */
+    private void ensurePartials(int contextLength) {
+        if (contextLength <= partialsCapacity) {
+            return;
+        }
+        long entries = (long) c.heads() * DeviceOps.attentionSplits(contextLength);
+        java.util.List<DeviceBuffer> grown = new java.util.ArrayList<>();
+        try {
+            grown.add(device.allocate(entries * c.headDim() * Float.BYTES, "flash-decoding partial outputs"));
+            grown.add(device.allocate(entries * Float.BYTES, "flash-decoding partial maxima"));
+            grown.add(device.allocate(entries * Float.BYTES, "flash-decoding partial sums"));
+        } catch (RuntimeException e) {
+            grown.forEach(DeviceBuffer::close);
+            throw e;
+        }
+        for (DeviceBuffer old : new DeviceBuffer[] {partOut, partMax, partSum}) {
+            if (old != null) {
+                release(old);
+            }
+        }
+        scratch.addAll(grown);
+        partOut = grown.get(0);
+        partMax = grown.get(1);
+        partSum = grown.get(2);
+        partialsCapacity = contextLength;
+    }
+
+    /** A scratch buffer of {@code rows * width} 4-byte values (floats or ints). */
+    private DeviceBuffer activations(long rows, long width, String purpose) {
+        DeviceBuffer b = device.allocate(rows * width * 4, purpose);
+        scratch.add(b);
+        return b;
+    }
+
+    private void release(DeviceBuffer b) {
+        scratch.remove(b);
+        b.close();
+    }
+
+    @Override
+    public void close() {
+        for (DeviceBuffer b : scratch) {
+            b.close();
+        }
+        scratch.clear();
+        for (DeviceKvCache cache : caches) {
+            cache.free();
+        }
+        caches.clear();
+        w.close();
+        arena.close();
+        if (ownsDevice) {
+            device.close();
+        }
+    }
+}
