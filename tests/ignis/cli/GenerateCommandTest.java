@@ -118,4 +118,17 @@ class GenerateCommandTest {
         assertEquals(2, run("generate", "--prompt", "no model").exit());
         assertEquals(2, run("no-such-command").exit());
     }
+
+    /** The OpenCL backend from the command line (PoCL here); a wrong backend name is an error naming it. */
+    @Test
+    void generatesOnTheOpenClBackendAndRejectsUnknownBackends() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ignis.backend.opencl.OpenClDiscovery.discover().available(), "no OpenCL device");
+        Run r = run("generate", "--model", model(), "--prompt", "Hello", "--max-tokens", "6", "--temperature", "0",
+                "--ignore-eos", "--backend", "opencl", "--device", "0", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(6, r.out().substring(r.out().indexOf("\"tokens\":[") + 10, r.out().indexOf(']')).split(",").length, r.out());
+        Run bad = run("generate", "--model", model(), "--prompt", "Hello", "--backend", "metal");
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("unknown backend 'metal'"), bad.err());
+    }
 }
