@@ -14,6 +14,16 @@ import java.util.Map;
 public final class DeviceOps {
     /** Tokens one matmul group multiplies each weight chunk into (MATMUL_TOKENS in matmul.cu). */
     static final int MATMUL_TOKENS = 4;
+    /**
+     * From this many tokens on, matmul runs the tiled gemm_ kernels (gemm.cu), which dequantize each
+     * weight once per GEMM_TILE_TOKENS tokens; below it a 32-token tile would be mostly idle and
+     * matmul_'s one group per row spreads a GEMV-like product over more of the device.
+     */
+    static final int GEMM_MIN_TOKENS = 8;
+    /** GEMM_TILE_ROWS, GEMM_TILE_TOKENS and GEMM_THREADS in gemm.cu. */
+    static final int GEMM_TILE_ROWS = 64;
+    static final int GEMM_TILE_TOKENS = 32;
+    static final int GEMM_THREADS = 128;
     /** Positions one flash-decoding split covers (at most ATTENTION_CHUNK in attention_decode.cu). */
     public static final int ATTENTION_CHUNK = 256;
     /** The largest head dimension the attention kernels take. */
@@ -27,6 +37,7 @@ public final class DeviceOps {
 
     private final Device device;
     private final Map<GGMLType, Kernel> matmul = new EnumMap<>(GGMLType.class);
+    private final Map<GGMLType, Kernel> gemm = new EnumMap<>(GGMLType.class);
     private final Map<GGMLType, Kernel> embed = new EnumMap<>(GGMLType.class);
     private final Kernel rmsNorm;
     private final Kernel rope;
@@ -44,6 +55,7 @@ public final class DeviceOps {
         for (GGMLType type : WEIGHT_TYPES) {
             String suffix = type.name().toLowerCase(Locale.ROOT);
             matmul.put(type, k.kernel("matmul_" + suffix));
+            gemm.put(type, k.kernel("gemm_" + suffix));
             embed.put(type, k.kernel("embed_" + suffix));
         }
         rmsNorm = k.kernel("rms_norm");
@@ -69,6 +81,11 @@ public final class DeviceOps {
     /** {@code y[t][r] = sum_i w[r][i] x[t][i]}: weights of {@code type}, rows of {@code rowBytes}. */
     public void matmul(GGMLType type, DeviceBuffer w, long rowBytes, DeviceBuffer x, DeviceBuffer y,
                        int cols, int rows, int tokens) {
+        if (tokens >= GEMM_MIN_TOKENS) {
+            device.launch(kernel(gemm, type, "matmul"), ceilDiv(rows, GEMM_TILE_ROWS), ceilDiv(tokens, GEMM_TILE_TOKENS),
+                    GEMM_THREADS, w, Math.toIntExact(rowBytes), x, y, cols, rows, tokens);
+            return;
+        }
         device.launch(kernel(matmul, type, "matmul"), rows, ceilDiv(tokens, MATMUL_TOKENS), rowGroup(ceilDiv(cols, 32)),
                 w, Math.toIntExact(rowBytes), x, y, cols, rows, tokens);
     }

@@ -46,6 +46,16 @@ class KernelConformanceTest {
                     cases.add(Arguments.of(ops, type, 8, 5, 2));
                     cases.add(Arguments.of(ops, type, 40, 3, 5));
                 }
+                // Tiled gemm_ (tokens >= DeviceOps.GEMM_MIN_TOKENS): rows and tokens off the
+                // 64 x 32 tile, several K chunks, and for the float types a short last chunk.
+                int[][] gemmShapes = kQuant
+                        ? new int[][] {{256, 67, 8}, {768, 130, 33}, {256, 64, 64}, {768, 67, 64}}
+                        : floatType
+                        ? new int[][] {{96, 67, 8}, {4096, 130, 33}, {40, 67, 64}, {96, 130, 64}, {40, 5, 8}}
+                        : new int[][] {{96, 67, 8}, {4096, 130, 33}, {64, 67, 64}, {96, 130, 64}};
+                for (int[] s : gemmShapes) {
+                    cases.add(Arguments.of(ops, type, s[0], s[1], s[2]));
+                }
             }
         }
         return cases.stream();
