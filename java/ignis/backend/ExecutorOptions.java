@@ -6,8 +6,16 @@ import ignis.IgnisException;
  * @param threads        worker threads for host-side compute
  * @param maxBatchTokens tokens one prefill pass takes at most (longer prompts go in chunks),
  *                       llama.cpp's ubatch
+ * @param gpuLayers      for a device backend, llama.cpp's {@code -ngl}: how many of the model's
+ *                       {@code layers + 1} offloadable slots (the blocks, then the output head on
+ *                       top) run on the device, counted from the top; {@link #ALL_LAYERS} (-1, the
+ *                       default) or anything above {@code layers} puts the whole model there, 0
+ *                       none (see {@link ignis.backend.device.HybridExecutor}). The CPU backend
+ *                       ignores it.
  */
-public record ExecutorOptions(int threads, int maxBatchTokens) {
+public record ExecutorOptions(int threads, int maxBatchTokens, int gpuLayers) {
+    /** {@link #gpuLayers}: every block and the output head on the device. */
+    public static final int ALL_LAYERS = -1;
 
     public ExecutorOptions {
         if (threads < 1) {
@@ -16,6 +24,12 @@ public record ExecutorOptions(int threads, int maxBatchTokens) {
         if (maxBatchTokens < 1) {
             throw new IgnisException("batch size must be >= 1, got " + maxBatchTokens);
         }
+        checkGpuLayers(gpuLayers);
+    }
+
+    /** All layers on the device, as a device backend runs by default. */
+    public ExecutorOptions(int threads, int maxBatchTokens) {
+        this(threads, maxBatchTokens, ALL_LAYERS);
     }
 
     public static ExecutorOptions defaults() {
@@ -23,7 +37,18 @@ public record ExecutorOptions(int threads, int maxBatchTokens) {
     }
 
     public ExecutorOptions withThreads(int t) {
-        return new ExecutorOptions(t, maxBatchTokens);
+        return new ExecutorOptions(t, maxBatchTokens, gpuLayers);
+    }
+
+    public ExecutorOptions withGpuLayers(int n) {
+        return new ExecutorOptions(threads, maxBatchTokens, n);
+    }
+
+    /** Rejects a {@code --gpu-layers} value below -1, by name. */
+    public static void checkGpuLayers(int gpuLayers) {
+        if (gpuLayers < ALL_LAYERS) {
+            throw new IgnisException("gpu layers (--gpu-layers) must be >= 0, or -1 for all, got " + gpuLayers);
+        }
     }
 
     /**

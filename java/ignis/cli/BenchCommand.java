@@ -57,6 +57,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", description = "device index for --backend cuda/opencl (as cuda:N, opencl:N)")
     Integer device;
 
+    @Option(names = {"-ngl", "--gpu-layers"}, defaultValue = "-1", description = "llama.cpp's -ngl: run the output head and the last N-1 blocks on the device (backends cuda/opencl), "
+            + "the rest on the CPU; 0 = all on the CPU, -1 or more than the model's blocks = all on the device (default ${DEFAULT-VALUE})")
+    int gpuLayers;
+
     @Option(names = "--json", description = "print results as JSON")
     boolean json;
 
@@ -80,7 +84,7 @@ public final class BenchCommand implements Callable<Integer> {
             List<Benchmark.Result> results;
             Backend chosen = Backends.byName(Backends.withDevice(backend, device));
             Roofline roof;
-            try (ModelExecutor ex = chosen.load(m, new ExecutorOptions(nThreads, Math.min(longestPrompt, 512)))) {
+            try (ModelExecutor ex = chosen.load(m, new ExecutorOptions(nThreads, Math.min(longestPrompt, 512), gpuLayers))) {
                 results = runTests(new Benchmark(ex), (test, rep, of) -> bar.update(++done[0], totalReps, test + " rep " + rep + "/" + of));
                 roof = ex instanceof DeviceExecutor d
                         ? new Roofline(DeviceBandwidth.measure(d.device(), 1L << 30, 5), d.device().name() + ", device-to-device copy")

@@ -78,13 +78,17 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", description = "device index for --backend cuda/opencl (as cuda:N, opencl:N)")
     Integer device;
 
+    @Option(names = {"-ngl", "--gpu-layers"}, defaultValue = "-1", description = "llama.cpp's -ngl: run the output head and the last N-1 blocks on the device (backends cuda/opencl), "
+            + "the rest on the CPU; 0 = all on the CPU, -1 or more than the model's blocks = all on the device (default ${DEFAULT-VALUE})")
+    int gpuLayers;
+
     @Option(names = "--json", description = "print one JSON object with tokens, text and timings")
     boolean json;
 
     @Override
     public Integer call() {
         EngineOptions options = EngineOptions.defaults().withBackend(Backends.withDevice(backend, device)).withContextLength(contextLength)
-                .withThreads(threads != null ? threads : ExecutorOptions.defaultThreads());
+                .withThreads(threads != null ? threads : ExecutorOptions.defaultThreads()).withGpuLayers(gpuLayers);
         ProgressBar bar = new ProgressBar("loading " + model.getFileName(), true);
         try (Engine engine = Engine.load(model, options, (done, total) -> bar.update(done, total, "block " + done + "/" + total))) {
             bar.finish();

@@ -16,10 +16,20 @@ import ignis.tensor.Tensor;
  * llama.cpp's CPU backend step by step (activation quantization before quantized products, fp16
  * KV cache, double sums in RMSNorm and softmax) so greedy decoding matches it token for token.
  * All buffers are allocated up front for {@code maxBatchTokens}; a decode step allocates nothing.
+ *
+ * <p>A pass is three steps, public for a hybrid executor that runs some of them elsewhere:
+ * {@link #embed}, {@link #forwardBlocks} (this executor's blocks {@code [firstLayer, endLayer)},
+ * every block for the CPU backend) and {@link #outputLogits}; {@link #hidden} is the hidden state
+ * between them. {@link #forBlocks} makes an executor of part of the model, which packs only the
+ * matrices it multiplies with and whose caches hold only its blocks.
  */
-final class CpuExecutor implements ModelExecutor {
+public final class CpuExecutor implements ModelExecutor {
     private final LlamaConfig c;
     private final LlamaWeights w;
+    /** The blocks {@link #forwardBlocks} runs: {@code [firstLayer, endLayer)}; cache layer 0 is block {@code firstLayer}. */
+    private final int firstLayer;
+    private final int endLayer;
+    private final boolean hasOutput;
     private final int batch;
     private final WorkerPool pool;
     private final MatMul matMul;
@@ -43,17 +53,40 @@ final class CpuExecutor implements ModelExecutor {
     private final int[] single = new int[1];
 
     CpuExecutor(LlamaModel model, ExecutorOptions options) {
+        this(model, options, 0, model.config().layers(), true);
+    }
+
+    /**
+     * An executor of blocks {@code [firstLayer, endLayer)} and, with {@code output}, the output head:
+     * the host part of a hybrid. Only {@link #embed}, {@link #forwardBlocks}, {@link #outputLogits}
+     * (with {@code output}) and {@link #newCache} apply to a part; {@link #prefill} and
+     * {@link #decode} need the whole model.
+     */
+    public static CpuExecutor forBlocks(LlamaModel model, ExecutorOptions options, int firstLayer, int endLayer, boolean output) {
+        if (firstLayer < 0 || endLayer < firstLayer || endLayer > model.config().layers()) {
+            throw new IllegalArgumentException("blocks [" + firstLayer + ", " + endLayer + ") of a model of " + model.config().layers());
+        }
+        return new CpuExecutor(model, options, firstLayer, endLayer, output);
+    }
+
+    private CpuExecutor(LlamaModel model, ExecutorOptions options, int firstLayer, int endLayer, boolean output) {
         this.c = model.config();
         this.w = model.weights();
+        this.firstLayer = firstLayer;
+        this.endLayer = endLayer;
+        this.hasOutput = output;
         this.batch = options.maxBatchTokens();
         this.pool = new WorkerPool(options.threads());
         this.matMul = new MatMul(pool);
-        for (LayerWeights layer : w.layers()) {
+        for (int i = firstLayer; i < endLayer; i++) {
+            LayerWeights layer = w.layers()[i];
             for (Tensor matrix : new Tensor[] {layer.wq(), layer.wk(), layer.wv(), layer.wo(), layer.wGate(), layer.wUp(), layer.wDown()}) {
                 matMul.pack(matrix);
             }
         }
-        matMul.pack(w.output());
+        if (output) {
+            matMul.pack(w.output());
+        }
         this.rope = new Rope(c.headDim(), c.ropeBase(), w.ropeFreqFactors());
         x = new float[batch * c.dim()];
         xb = new float[batch * c.dim()];
@@ -84,16 +117,26 @@ final class CpuExecutor implements ModelExecutor {
         if (attention == null || attention.capacity() < contextLength) {
             attention = new Attention(pool, c, contextLength);
         }
-        return new CpuKvCache(c.layers(), contextLength, c.kvDim());
+        return new CpuKvCache(endLayer - firstLayer, contextLength, c.kvDim());
+    }
+
+    /** Tokens one {@link #forwardBlocks} call takes at most. */
+    public int maxBatchTokens() {
+        return batch;
     }
 
     @Override
     public void prefill(KvCache cache, int[] tokens, int offset, int count, float[] logits) {
+        if (firstLayer != 0 || endLayer != c.layers() || !hasOutput) {
+            throw new IllegalStateException("an executor of blocks [" + firstLayer + ", " + endLayer + ") runs only part of a pass");
+        }
         CpuKvCache kv = (CpuKvCache) cache;
         boolean everyToken = PrefillChecks.check(c, kv, tokens, offset, count, logits);
         for (int done = 0; done < count; done += batch) {
             int n = Math.min(batch, count - done);
-            forwardBlocks(kv, tokens, offset + done, n);
+            embed(tokens, offset + done, n);
+            forwardBlocks(kv, n);
+            kv.advance(n);
             if (everyToken) {
                 outputLogits(0, n, logits, done * c.vocabSize());
             } else if (done + n == count) {
@@ -108,17 +151,35 @@ final class CpuExecutor implements ModelExecutor {
         prefill(cache, single, 0, 1, logits);
     }
 
-    /** Runs {@code n} tokens through every block, appending their keys and values to the cache. */
-    private void forwardBlocks(CpuKvCache kv, int[] tokens, int offset, int n) {
+    /** The hidden state: token {@code t}'s at {@code [t * dim, (t+1) * dim)}, the input and output of {@link #forwardBlocks}. */
+    public float[] hidden() {
+        return x;
+    }
+
+    /** Step 1: the embeddings of {@code n <= maxBatchTokens} tokens from {@code tokens[offset]} into {@link #hidden}. */
+    public void embed(int[] tokens, int offset, int n) {
+        int dim = c.dim();
+        for (int t = 0; t < n; t++) {
+            w.tokenEmbedding().dequantizeRow(tokens[offset + t], x, t * dim);
+        }
+    }
+
+    /**
+     * Step 2: runs the {@code n} tokens of {@link #hidden}, at positions {@code cache.length()} on,
+     * through this executor's blocks, storing their keys and values in {@code cache}, which the
+     * caller then advances by {@code n}.
+     */
+    public void forwardBlocks(KvCache cache, int n) {
+        CpuKvCache kv = (CpuKvCache) cache;
         int dim = c.dim();
         int half = c.headDim() / 2;
         int firstPosition = kv.length();
         for (int t = 0; t < n; t++) {
-            w.tokenEmbedding().dequantizeRow(tokens[offset + t], x, t * dim);
             rope.angles(firstPosition + t, cos, sin, t * half);
         }
-        for (int layer = 0; layer < c.layers(); layer++) {
+        for (int layer = firstLayer; layer < endLayer; layer++) {
             LayerWeights lw = w.layers()[layer];
+            int cached = layer - firstLayer;
             // Attention block.
             rmsNorm(x, lw.attentionNorm(), xb, n);
             modelInput.set(xb, n, dim);
@@ -128,9 +189,9 @@ final class CpuExecutor implements ModelExecutor {
             for (int t = 0; t < n; t++) {
                 rope.rotate(q, t * c.queryDim(), c.heads(), cos, sin, t * half);
                 rope.rotate(k, t * c.kvDim(), c.kvHeads(), cos, sin, t * half);
-                kv.store(layer, firstPosition + t, k, t * c.kvDim(), v, t * c.kvDim());
+                kv.store(cached, firstPosition + t, k, t * c.kvDim(), v, t * c.kvDim());
             }
-            attention.attend(kv, layer, q, n, firstPosition, attended);
+            attention.attend(kv, cached, q, n, firstPosition, attended);
             attentionInput.set(attended, n, c.queryDim());
             matMul.multiply(lw.wo(), attentionInput, projected);
             VectorMath.add(projected, 0, x, 0, n * dim);
@@ -144,11 +205,16 @@ final class CpuExecutor implements ModelExecutor {
             matMul.multiply(lw.wDown(), ffnInput, projected);
             VectorMath.add(projected, 0, x, 0, n * dim);
         }
-        kv.advance(n);
     }
 
-    /** Final norm and output projection of tokens {@code [first, first+n)} of the last block's output. */
-    private void outputLogits(int first, int n, float[] logits, int logitsOffset) {
+    /**
+     * Step 3: final norm and output projection of tokens {@code [first, first+n)} of {@link #hidden}
+     * (the last block's output) into {@code logits} from {@code logitsOffset} on.
+     */
+    public void outputLogits(int first, int n, float[] logits, int logitsOffset) {
+        if (!hasOutput) {
+            throw new IllegalStateException("this executor has no output head");
+        }
         int dim = c.dim();
         System.arraycopy(x, first * dim, projected, 0, n * dim);
         rmsNorm(projected, w.outputNorm(), xb, n);

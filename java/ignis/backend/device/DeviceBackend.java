@@ -3,12 +3,18 @@ package ignis.backend.device;
 import ignis.backend.Backend;
 import ignis.backend.ExecutorOptions;
 import ignis.backend.ModelExecutor;
+import ignis.backend.cpu.CpuBackend;
 import ignis.model.LlamaModel;
 import ignis.model.LoadListener;
 
 import java.util.function.Supplier;
 
-/** A {@link Backend} over one device API: opens the device per model and runs it with {@link DeviceExecutor}. */
+/**
+ * A {@link Backend} over one device API: opens the device per model and runs it with
+ * {@link DeviceExecutor}, or, for {@code --gpu-layers} N of 1 to the model's block count, with a
+ * {@link HybridExecutor} (the output head and the last N-1 blocks on the device, as llama.cpp's
+ * {@code -ngl}). N = 0 runs the whole model on the CPU and opens no device.
+ */
 public final class DeviceBackend implements Backend {
     private final String name;
     private final Supplier<Device> opener;
@@ -26,9 +32,12 @@ public final class DeviceBackend implements Backend {
 
     @Override
     public ModelExecutor load(LlamaModel model, ExecutorOptions options) {
+        if (options.gpuLayers() == 0) {
+            return new CpuBackend().load(model, options);
+        }
         Device device = opener.get();
         try {
-            return new DeviceExecutor(new DeviceOps(device), model, options, LoadListener.NONE, true);
+            return HybridExecutor.load(new DeviceOps(device), model, options, LoadListener.NONE, true);
         } catch (RuntimeException e) {
             device.close();
             throw e;

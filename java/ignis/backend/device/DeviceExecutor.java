@@ -8,6 +8,7 @@ import ignis.backend.PrefillChecks;
 import ignis.backend.cpu.Rope;
 import ignis.model.LlamaConfig;
 import ignis.model.LlamaModel;
+import ignis.model.LlamaWeights;
 import ignis.model.LoadListener;
 
 import java.lang.foreign.Arena;
@@ -21,12 +22,19 @@ import java.lang.foreign.ValueLayout;
  * matrix kernels multiply them with the weights dequantized on the fly, so results differ from
  * the CPU backend's (which quantizes activations as llama.cpp does) within the conformance
  * tolerances.
+ *
+ * <p>The device part of a {@link HybridExecutor} is an executor of the last blocks
+ * {@code [firstLayer, layers)} and the output head only: its input is a hidden state uploaded
+ * from the host ({@link #uploadHidden}), its caches hold only its blocks, and it uploads only the
+ * weights it multiplies with.
  */
 public final class DeviceExecutor implements ModelExecutor {
     private final Device device;
     private final boolean ownsDevice;
     private final DeviceOps ops;
     private final LlamaConfig c;
+    /** The first block this executor runs (0 for the whole model); it runs blocks {@code [firstLayer, layers)}. */
+    private final int firstLayer;
     private final int batch;
     private final float thetaScale;
     private final float attentionScale;
@@ -34,6 +42,8 @@ public final class DeviceExecutor implements ModelExecutor {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment hostTokens;
     private final MemorySegment hostArgmax;
+    /** Staging for {@link #uploadHidden}: batch * dim floats, for a part only (else null). */
+    private final MemorySegment hostHidden;
     private MemorySegment hostLogits;
 
     private final DeviceBuffer tokenIds;
@@ -63,9 +73,22 @@ public final class DeviceExecutor implements ModelExecutor {
      * executor closes the device too (a backend's executor); otherwise only what it allocated.
      */
     public DeviceExecutor(DeviceOps ops, LlamaModel model, ExecutorOptions options, LoadListener listener, boolean ownsDevice) {
+        this(ops, model, options, listener, ownsDevice, 0);
+    }
+
+    /**
+     * The executor of blocks {@code [firstLayer, layers)} and the output head, as above; for
+     * {@code firstLayer > 0} the device part of a {@link HybridExecutor}, which runs it with
+     * {@link #uploadHidden}, {@link #forwardBlocks} and {@link #outputLogits}.
+     */
+    DeviceExecutor(DeviceOps ops, LlamaModel model, ExecutorOptions options, LoadListener listener, boolean ownsDevice, int firstLayer) {
         this.device = ops.device();
         this.ownsDevice = ownsDevice;
         this.c = model.config();
+        if (firstLayer < 0 || firstLayer > c.layers()) {
+            throw new IllegalArgumentException("first device block " + firstLayer + " of a model of " + c.layers());
+        }
+        this.firstLayer = firstLayer;
         if (c.headDim() > DeviceOps.MAX_HEAD_DIM) {
             throw new IgnisException(device.name() + ": head dimension " + c.headDim() + " exceeds the attention kernels' "
                     + DeviceOps.MAX_HEAD_DIM);
@@ -74,7 +97,7 @@ public final class DeviceExecutor implements ModelExecutor {
         this.batch = options.maxBatchTokens();
         this.thetaScale = Rope.thetaScale(c.headDim(), c.ropeBase());
         this.attentionScale = (float) (1.0 / Math.sqrt(c.headDim()));
-        this.w = new DeviceWeights(device, model.weights(), listener);
+        this.w = new DeviceWeights(device, firstLayer == 0 ? model.weights() : lastBlocks(model.weights(), firstLayer), listener);
         try {
             tokenIds = activations(batch, 1, "token ids");
             x = activations(batch, c.dim(), "hidden state");
@@ -94,6 +117,17 @@ public final class DeviceExecutor implements ModelExecutor {
         }
         hostTokens = arena.allocate((long) batch * Integer.BYTES, 16);
         hostArgmax = arena.allocate(Integer.BYTES, 16);
+        hostHidden = firstLayer == 0 ? null : arena.allocate((long) batch * c.dim() * Float.BYTES, 16);
+    }
+
+    /**
+     * The weights a part of blocks {@code [first, layers)} uploads: those blocks' and the output
+     * head's. It never embeds a token (the host does), so the output projection stands in for the
+     * embedding table, which {@link DeviceWeights} then uploads once for both (as for a tied one).
+     */
+    private static LlamaWeights lastBlocks(LlamaWeights all, int first) {
+        return new LlamaWeights(all.output(), java.util.Arrays.copyOfRange(all.layers(), first, all.layers().length), all.outputNorm(),
+                all.output(), all.ropeFreqFactors());
     }
 
     public Device device() {
@@ -110,7 +144,7 @@ public final class DeviceExecutor implements ModelExecutor {
         if (contextLength < 1) {
             throw new IgnisException("context length must be >= 1, got " + contextLength);
         }
-        DeviceKvCache cache = new DeviceKvCache(device, c.layers(), contextLength, c.kvDim());
+        DeviceKvCache cache = new DeviceKvCache(device, c.layers() - firstLayer, contextLength, c.kvDim());
         try {
             ensurePartials(contextLength);
         } catch (RuntimeException e) {
@@ -123,17 +157,18 @@ public final class DeviceExecutor implements ModelExecutor {
 
     @Override
     public void prefill(KvCache cache, int[] tokens, int offset, int count, float[] out) {
+        requireWholeModel();
         DeviceKvCache kv = (DeviceKvCache) cache;
         boolean everyToken = PrefillChecks.check(c, kv, tokens, offset, count, out);
         for (int done = 0; done < count; done += batch) {
             int n = Math.min(batch, count - done);
-            forwardBlocks(kv, tokens, offset + done, n);
+            embed(tokens, offset + done, n);
+            forwardBlocks(kv, n);
+            kv.advance(n);
             if (everyToken) {
-                outputLogits(0, n);
-                downloadLogits(n, out, done * c.vocabSize());
+                outputLogits(0, n, out, done * c.vocabSize());
             } else if (done + n == count) {
-                outputLogits(n - 1, 1);
-                downloadLogits(1, out, 0);
+                outputLogits(n - 1, 1, out, 0);
             }
         }
     }
@@ -145,23 +180,43 @@ public final class DeviceExecutor implements ModelExecutor {
 
     @Override
     public int decodeArgmax(KvCache cache, int token, float[] unused) {
+        requireWholeModel();
         DeviceKvCache kv = (DeviceKvCache) cache;
         PrefillChecks.check(c, kv, new int[] {token}, 0, 1, unused);
-        forwardBlocks(kv, new int[] {token}, 0, 1);
-        outputLogits(0, 1);
-        ops.argmax(logits, c.vocabSize(), argmaxOut);
-        device.download(argmaxOut, 0, hostArgmax);
-        return hostArgmax.get(ValueLayout.JAVA_INT, 0);
+        embed(new int[] {token}, 0, 1);
+        forwardBlocks(kv, 1);
+        kv.advance(1);
+        return outputArgmax();
     }
 
-    /** Runs {@code n} tokens through every block, appending their keys and values to the cache. */
-    private void forwardBlocks(DeviceKvCache kv, int[] tokens, int offset, int n) {
-        int dim = c.dim();
-        int first = kv.length();
+    private void requireWholeModel() {
+        if (firstLayer != 0) {
+            throw new IllegalStateException("an executor of blocks [" + firstLayer + ", " + c.layers() + ") runs only part of a pass");
+        }
+    }
+
+    /** The embeddings of {@code n} tokens from {@code tokens[offset]} into the hidden state. */
+    private void embed(int[] tokens, int offset, int n) {
         MemorySegment.copy(tokens, offset, hostTokens, ValueLayout.JAVA_INT, 0, n);
         device.upload(hostTokens.asSlice(0, (long) n * Integer.BYTES), tokenIds, 0);
-        ops.embed(w.embedding.type(), w.embedding.data(), w.embedding.rowBytes(), tokenIds, x, dim, n);
-        for (int layer = 0; layer < c.layers(); layer++) {
+        ops.embed(w.embedding.type(), w.embedding.data(), w.embedding.rowBytes(), tokenIds, x, c.dim(), n);
+    }
+
+    /** A part's input: the hidden state of {@code n} tokens ({@code n * dim} floats of {@code hidden}) up to the device. */
+    void uploadHidden(float[] hidden, int n) {
+        long floats = (long) n * c.dim();
+        MemorySegment.copy(hidden, 0, hostHidden, ValueLayout.JAVA_FLOAT, 0, Math.toIntExact(floats));
+        device.upload(hostHidden.asSlice(0, floats * Float.BYTES), x, 0);
+    }
+
+    /**
+     * Runs the {@code n} tokens of the hidden state, at positions {@code cache.length()} on, through
+     * this executor's blocks, storing their keys and values in {@code cache}; the caller advances it.
+     */
+    void forwardBlocks(DeviceKvCache kv, int n) {
+        int dim = c.dim();
+        int first = kv.length();
+        for (int layer = 0; layer < w.layers.length; layer++) { // cache layer and weights' index: block firstLayer + layer
             DeviceWeights.Layer lw = w.layers[layer];
             ops.rmsNorm(x, lw.attentionNorm(), xb, dim, 0, n, c.rmsEps());
             matmul(lw.wq(), xb, q, n);
@@ -186,7 +241,20 @@ public final class DeviceExecutor implements ModelExecutor {
             matmul(lw.wDown(), gate, projected, n);
             ops.addInto(x, projected, n * dim);
         }
-        kv.advance(n);
+    }
+
+    /** The logits of tokens {@code [first, first+n)} of the hidden state into {@code out} from {@code outOffset} on. */
+    void outputLogits(int first, int n, float[] out, int outOffset) {
+        outputLogits(first, n);
+        downloadLogits(n, out, outOffset);
+    }
+
+    /** The id of the largest logit of token 0 of the hidden state, found on the device. */
+    int outputArgmax() {
+        outputLogits(0, 1);
+        ops.argmax(logits, c.vocabSize(), argmaxOut);
+        device.download(argmaxOut, 0, hostArgmax);
+        return hostArgmax.get(ValueLayout.JAVA_INT, 0);
     }
 
     /** Final norm and output projection of tokens {@code [first, first+n)} into {@link #logits}. */
