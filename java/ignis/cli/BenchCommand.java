@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -51,15 +52,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--reps"}, defaultValue = "3", description = "repetitions per test (default ${DEFAULT-VALUE})")
     int reps;
 
-    @Option(names = "--backend", defaultValue = "auto", description = Backends.HELP)
-    String backend;
-
-    @Option(names = "--device", description = "device index for --backend cuda/opencl (as cuda:N, opencl:N)")
-    Integer device;
-
-    @Option(names = {"-ngl", "--gpu-layers"}, defaultValue = "-1", description = "llama.cpp's -ngl: run the output head and the last N-1 blocks on the device (backends cuda/opencl), "
-            + "the rest on the CPU; 0 = all on the CPU, -1 or more than the model's blocks = all on the device (default ${DEFAULT-VALUE})")
-    int gpuLayers;
+    @Mixin
+    BackendOptions where = new BackendOptions();
 
     @Option(names = "--json", description = "print results as JSON")
     boolean json;
@@ -82,9 +76,9 @@ public final class BenchCommand implements Callable<Integer> {
         int[] done = {0};
         try (LlamaModel m = LlamaModel.load(file, LoadListener.NONE)) {
             List<Benchmark.Result> results;
-            Backend chosen = Backends.byName(Backends.withDevice(backend, device));
+            Backend chosen = Backends.byName(where.backendName());
             Roofline roof;
-            try (ModelExecutor ex = chosen.load(m, new ExecutorOptions(nThreads, Math.min(longestPrompt, 512), gpuLayers))) {
+            try (ModelExecutor ex = chosen.load(m, new ExecutorOptions(nThreads, Math.min(longestPrompt, 512), where.gpuLayers))) {
                 results = runTests(new Benchmark(ex), (test, rep, of) -> bar.update(++done[0], totalReps, test + " rep " + rep + "/" + of));
                 roof = ex instanceof DeviceExecutor d
                         ? new Roofline(DeviceBandwidth.measure(d.device(), 1L << 30, 5), d.device().name() + ", device-to-device copy")

@@ -1,6 +1,5 @@
 package ignis.cli;
 
-import ignis.backend.Backends;
 import ignis.backend.ExecutorOptions;
 import ignis.runtime.Engine;
 import ignis.runtime.EngineOptions;
@@ -17,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ignis generate}: prints only the generated text to stdout (or one JSON object with --json). */
@@ -72,23 +72,16 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-c", "--ctx-size"}, defaultValue = "0", description = "context length (default: min(model, 4096))")
     int contextLength;
 
-    @Option(names = "--backend", defaultValue = "auto", description = Backends.HELP)
-    String backend;
-
-    @Option(names = "--device", description = "device index for --backend cuda/opencl (as cuda:N, opencl:N)")
-    Integer device;
-
-    @Option(names = {"-ngl", "--gpu-layers"}, defaultValue = "-1", description = "llama.cpp's -ngl: run the output head and the last N-1 blocks on the device (backends cuda/opencl), "
-            + "the rest on the CPU; 0 = all on the CPU, -1 or more than the model's blocks = all on the device (default ${DEFAULT-VALUE})")
-    int gpuLayers;
+    @Mixin
+    BackendOptions where = new BackendOptions();
 
     @Option(names = "--json", description = "print one JSON object with tokens, text and timings")
     boolean json;
 
     @Override
     public Integer call() {
-        EngineOptions options = EngineOptions.defaults().withBackend(Backends.withDevice(backend, device)).withContextLength(contextLength)
-                .withThreads(threads != null ? threads : ExecutorOptions.defaultThreads()).withGpuLayers(gpuLayers);
+        EngineOptions options = EngineOptions.defaults().withBackend(where.backendName()).withContextLength(contextLength)
+                .withThreads(threads != null ? threads : ExecutorOptions.defaultThreads()).withGpuLayers(where.gpuLayers);
         ProgressBar bar = new ProgressBar("loading " + model.getFileName(), true);
         try (Engine engine = Engine.load(model, options, (done, total) -> bar.update(done, total, "block " + done + "/" + total))) {
             bar.finish();

@@ -98,22 +98,26 @@ class DeviceModelTest {
     void onDeviceArgmaxEqualsTheArgmaxOfTheLogits(DeviceOps ops, String types, ModelShape shape) {
         try (LlamaModel model = LlamaModel.load(SyntheticModels.get(shape, types, 7));
              ModelExecutor device = executor(ops, model, 64)) {
-            int vocab = model.config().vocabSize();
-            int[] prompt = ForwardPassTest.randomTokens(vocab, 5, 23);
-            KvCache withLogits = device.newCache(64);
-            KvCache withArgmax = device.newCache(64);
-            float[] logits = new float[vocab];
-            device.prefill(withLogits, prompt, 0, prompt.length, logits);
-            device.prefill(withArgmax, prompt, 0, prompt.length, new float[vocab]);
-            int token = argmax(logits);
-            for (int step = 0; step < 16; step++) {
-                java.util.Arrays.fill(logits, Float.NaN);
-                int fromDevice = device.decodeArgmax(withArgmax, token, logits);
-                assertTrue(Float.isNaN(logits[0]), "decodeArgmax brought the logits back to the host");
-                device.decode(withLogits, token, logits);
-                assertEquals(argmax(logits), fromDevice, "step " + step);
-                token = fromDevice;
-            }
+            assertOnDeviceArgmaxMatchesTheLogits(device, model.config().vocabSize(), 16);
+        }
+    }
+
+    /** {@code steps} decodes through {@code decodeArgmax} equal the argmax of the same decodes' logits. */
+    static void assertOnDeviceArgmaxMatchesTheLogits(ModelExecutor ex, int vocab, int steps) {
+        int[] prompt = ForwardPassTest.randomTokens(vocab, 5, 23);
+        KvCache withLogits = ex.newCache(steps + prompt.length);
+        KvCache withArgmax = ex.newCache(steps + prompt.length);
+        float[] logits = new float[vocab];
+        ex.prefill(withLogits, prompt, 0, prompt.length, logits);
+        ex.prefill(withArgmax, prompt, 0, prompt.length, new float[vocab]);
+        int token = argmax(logits);
+        for (int step = 0; step < steps; step++) {
+            java.util.Arrays.fill(logits, Float.NaN);
+            int fromDevice = ex.decodeArgmax(withArgmax, token, logits);
+            assertTrue(Float.isNaN(logits[0]), "decodeArgmax brought the logits back to the host");
+            ex.decode(withLogits, token, logits);
+            assertEquals(argmax(logits), fromDevice, "step " + step);
+            token = fromDevice;
         }
     }
 

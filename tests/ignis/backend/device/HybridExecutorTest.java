@@ -167,37 +167,12 @@ class HybridExecutorTest {
         DeviceOps ops = TestDevices.ops().get(0);
         try (LlamaModel model = LlamaModel.load(SyntheticModels.get(FOUR_BLOCKS, "Q8_0", 7));
              ModelExecutor ex = executor(ops, model, 8, 2)) {
-            int vocab = model.config().vocabSize();
-            int[] prompt = ForwardPassTest.randomTokens(vocab, 5, 23);
-            KvCache withLogits = ex.newCache(32);
-            KvCache withArgmax = ex.newCache(32);
-            float[] logits = new float[vocab];
-            ex.prefill(withLogits, prompt, 0, prompt.length, logits);
-            ex.prefill(withArgmax, prompt, 0, prompt.length, new float[vocab]);
-            int token = argmax(logits);
-            for (int step = 0; step < 8; step++) {
-                java.util.Arrays.fill(logits, Float.NaN);
-                int fromDevice = ex.decodeArgmax(withArgmax, token, logits);
-                assertTrue(Float.isNaN(logits[0]), "decodeArgmax brought the logits back to the host");
-                ex.decode(withLogits, token, logits);
-                assertEquals(argmax(logits), fromDevice, "step " + step);
-                token = fromDevice;
-            }
+            DeviceModelTest.assertOnDeviceArgmaxMatchesTheLogits(ex, model.config().vocabSize(), 8);
         }
     }
 
     private static ModelExecutor executor(DeviceOps ops, LlamaModel model, int batch, int gpuLayers) {
         return HybridExecutor.load(ops, model, new ExecutorOptions(2, batch, gpuLayers), LoadListener.NONE, false);
-    }
-
-    private static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static void assertClose(float[] expected, float[] actual, double tolerance) {
