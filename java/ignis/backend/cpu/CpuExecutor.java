@@ -4,7 +4,7 @@ import ignis.IgnisException;
 import ignis.backend.ExecutorOptions;
 import ignis.backend.KvCache;
 import ignis.backend.ModelExecutor;
-import ignis.backend.PrefillChecks;
+import ignis.backend.ChunkedPass;
 import ignis.model.LayerWeights;
 import ignis.model.LlamaConfig;
 import ignis.model.LlamaModel;
@@ -23,7 +23,7 @@ import ignis.tensor.Tensor;
  * between them. {@link #forBlocks} makes an executor of part of the model, which packs only the
  * matrices it multiplies with and whose caches hold only its blocks.
  */
-public final class CpuExecutor implements ModelExecutor {
+public final class CpuExecutor implements ModelExecutor, ChunkedPass {
     private final LlamaConfig c;
     private final LlamaWeights w;
     /** The blocks {@link #forwardBlocks} runs: {@code [firstLayer, endLayer)}; cache layer 0 is block {@code firstLayer}. */
@@ -130,19 +130,14 @@ public final class CpuExecutor implements ModelExecutor {
         if (firstLayer != 0 || endLayer != c.layers() || !hasOutput) {
             throw new IllegalStateException("an executor of blocks [" + firstLayer + ", " + endLayer + ") runs only part of a pass");
         }
-        CpuKvCache kv = (CpuKvCache) cache;
-        boolean everyToken = PrefillChecks.check(c, kv, tokens, offset, count, logits);
-        for (int done = 0; done < count; done += batch) {
-            int n = Math.min(batch, count - done);
-            embed(tokens, offset + done, n);
-            forwardBlocks(kv, n);
-            kv.advance(n);
-            if (everyToken) {
-                outputLogits(0, n, logits, done * c.vocabSize());
-            } else if (done + n == count) {
-                outputLogits(n - 1, 1, logits, 0);
-            }
-        }
+        ChunkedPass.prefill(this, c, batch, cache, tokens, offset, count, logits);
+    }
+
+    @Override
+    public void forwardChunk(KvCache cache, int[] tokens, int offset, int n) {
+        embed(tokens, offset, n);
+        forwardBlocks(cache, n);
+        ((CpuKvCache) cache).advance(n);
     }
 
     @Override
@@ -211,6 +206,7 @@ public final class CpuExecutor implements ModelExecutor {
      * Step 3: final norm and output projection of tokens {@code [first, first+n)} of {@link #hidden}
      * (the last block's output) into {@code logits} from {@code logitsOffset} on.
      */
+    @Override
     public void outputLogits(int first, int n, float[] logits, int logitsOffset) {
         if (!hasOutput) {
             throw new IllegalStateException("this executor has no output head");

@@ -4,6 +4,7 @@ import ignis.IgnisException;
 import ignis.backend.ExecutorOptions;
 import ignis.backend.KvCache;
 import ignis.backend.ModelExecutor;
+import ignis.backend.ChunkedPass;
 import ignis.backend.PrefillChecks;
 import ignis.backend.cpu.Rope;
 import ignis.model.LlamaConfig;
@@ -28,7 +29,7 @@ import java.lang.foreign.ValueLayout;
  * from the host ({@link #uploadHidden}), its caches hold only its blocks, and it uploads only the
  * weights it multiplies with.
  */
-public final class DeviceExecutor implements ModelExecutor {
+public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
     private final Device device;
     private final boolean ownsDevice;
     private final DeviceOps ops;
@@ -158,19 +159,16 @@ public final class DeviceExecutor implements ModelExecutor {
     @Override
     public void prefill(KvCache cache, int[] tokens, int offset, int count, float[] out) {
         requireWholeModel();
+        ChunkedPass.prefill(this, c, batch, cache, tokens, offset, count, out);
+    }
+
+    @Override
+    public void forwardChunk(KvCache cache, int[] tokens, int offset, int n) {
+        requireWholeModel();
         DeviceKvCache kv = (DeviceKvCache) cache;
-        boolean everyToken = PrefillChecks.check(c, kv, tokens, offset, count, out);
-        for (int done = 0; done < count; done += batch) {
-            int n = Math.min(batch, count - done);
-            embed(tokens, offset + done, n);
-            forwardBlocks(kv, n);
-            kv.advance(n);
-            if (everyToken) {
-                outputLogits(0, n, out, done * c.vocabSize());
-            } else if (done + n == count) {
-                outputLogits(n - 1, 1, out, 0);
-            }
-        }
+        embed(tokens, offset, n);
+        forwardBlocks(kv, n);
+        kv.advance(n);
     }
 
     @Override
@@ -244,7 +242,8 @@ public final class DeviceExecutor implements ModelExecutor {
     }
 
     /** The logits of tokens {@code [first, first+n)} of the hidden state into {@code out} from {@code outOffset} on. */
-    void outputLogits(int first, int n, float[] out, int outOffset) {
+    @Override
+    public void outputLogits(int first, int n, float[] out, int outOffset) {
         outputLogits(first, n);
         downloadLogits(n, out, outOffset);
     }

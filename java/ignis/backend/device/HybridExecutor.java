@@ -1,5 +1,6 @@
 package ignis.backend.device;
 
+import ignis.backend.ChunkedPass;
 import ignis.backend.ExecutorOptions;
 import ignis.backend.KvCache;
 import ignis.backend.KvCacheBase;
@@ -28,7 +29,7 @@ import ignis.model.LoadListener;
  * logits (or, for {@link #decodeArgmax}, the token id) come back. The cache is a CPU cache of the
  * CPU's blocks and a device cache of the device's, advanced and truncated together.
  */
-public final class HybridExecutor implements ModelExecutor {
+public final class HybridExecutor implements ModelExecutor, ChunkedPass {
     private final LlamaConfig c;
     private final int batch;
     private final int firstDeviceBlock;
@@ -111,17 +112,17 @@ public final class HybridExecutor implements ModelExecutor {
 
     @Override
     public void prefill(KvCache cache, int[] tokens, int offset, int count, float[] logits) {
-        Cache kv = (Cache) cache;
-        boolean everyToken = PrefillChecks.check(c, kv, tokens, offset, count, logits);
-        for (int done = 0; done < count; done += batch) {
-            int n = Math.min(batch, count - done);
-            forwardBlocks(kv, tokens, offset + done, n);
-            if (everyToken) {
-                device.outputLogits(0, n, logits, done * c.vocabSize());
-            } else if (done + n == count) {
-                device.outputLogits(n - 1, 1, logits, 0);
-            }
-        }
+        ChunkedPass.prefill(this, c, batch, cache, tokens, offset, count, logits);
+    }
+
+    @Override
+    public void forwardChunk(KvCache cache, int[] tokens, int offset, int n) {
+        forwardBlocks((Cache) cache, tokens, offset, n);
+    }
+
+    @Override
+    public void outputLogits(int first, int n, float[] out, int outOffset) {
+        device.outputLogits(first, n, out, outOffset);
     }
 
     @Override
