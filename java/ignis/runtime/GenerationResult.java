@@ -20,7 +20,9 @@ public record GenerationResult(
         /** a stop string appeared */
         STOP_STRING,
         /** the context is full */
-        CONTEXT
+        CONTEXT,
+        /** the caller cancelled the sequence (a client went away) */
+        CANCELLED
     }
 
     public double prefillMillis() {
