@@ -109,7 +109,7 @@ public final class Engine implements AutoCloseable {
         executor.prefill(cache, prompt, 0, prompt.length, logits);
         long prefillNanos = System.nanoTime() - start;
 
-        Output output = new Output(tokenizer, params, listener);
+        TextOutput output = new TextOutput(tokenizer, params.stop(), listener);
         GenerationResult.StopReason reason = GenerationResult.StopReason.LENGTH;
         long decodeStart = System.nanoTime();
         // Greedy without penalties: the backend picks the argmax (on a device only the id comes back).
@@ -142,55 +142,6 @@ public final class Engine implements AutoCloseable {
         }
         long decodeNanos = System.nanoTime() - decodeStart;
         return new GenerationResult(prompt.length, output.tokens(), output.finish(), reason, prefillNanos, decodeNanos);
-    }
-
-    /** Turns generated tokens into streamed text, holding back what might begin a stop string. */
-    private static final class Output {
-        private final StreamingDecoder decoder;
-        private final StopStringMatcher stops;
-        private final TokenListener listener;
-        private final StringBuilder text = new StringBuilder();
-        private int[] tokens = new int[16];
-        private int count;
-
-        Output(Tokenizer tokenizer, GenerationParams params, TokenListener listener) {
-            this.decoder = StreamingDecoder.continuing(tokenizer);
-            this.stops = new StopStringMatcher(params.stop());
-            this.listener = listener;
-        }
-
-        /** Records {@code token}; true when a stop string completed. */
-        boolean add(int token) {
-            if (count == tokens.length) {
-                tokens = java.util.Arrays.copyOf(tokens, count * 2);
-            }
-            tokens[count++] = token;
-            String emitted = stops.feed(decoder.feed(token));
-            text.append(emitted);
-            listener.onToken(token, emitted);
-            return stops.stopped();
-        }
-
-        int count() {
-            return count;
-        }
-
-        int[] tokens() {
-            return java.util.Arrays.copyOf(tokens, count);
-        }
-
-        /** Emits the text still held back and returns the whole output. */
-        String finish() {
-            if (!stops.stopped()) {
-                String rest = stops.feed(decoder.flush());
-                rest += stops.flush();
-                if (!rest.isEmpty()) {
-                    text.append(rest);
-                    listener.onToken(-1, rest);
-                }
-            }
-            return text.toString();
-        }
     }
 
     @Override

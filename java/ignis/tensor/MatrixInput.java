@@ -51,8 +51,25 @@ public final class MatrixInput {
     float[] quantFloats = new float[0];
     boolean hasQuantFloats;
 
+    /** Per token: summed as inside a batch (true) or as a lone token (false); null: as the token count says. */
+    private boolean[] batchOrder;
+
     public MatrixInput(GGMLType type) {
         this.type = type;
+    }
+
+    /**
+     * Sets, until the next {@link #set}, the summation order per token, for formats whose order
+     * depends on the batch (see {@link QuantFormat#matrixDot}): a batch of many sequences gives
+     * each token the order it would have in its own sequence's pass.
+     */
+    public void setSumOrder(boolean[] batchOrder) {
+        this.batchOrder = batchOrder;
+    }
+
+    /** The batch size {@link QuantFormat#matrixDot} is told for token {@code t}. */
+    public int orderTokens(int t) {
+        return batchOrder == null ? tokens : batchOrder[t] ? Math.max(2, tokens) : 1;
     }
 
     public GGMLType type() {
@@ -107,6 +124,7 @@ public final class MatrixInput {
         this.rowBytes = rowBytes;
         this.length = length;
         this.tokens = tokens;
+        this.batchOrder = null;
         splatted = false;
         unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K) && unpackInt8();
         hasQuantFloats = false;

@@ -43,14 +43,14 @@ public interface QuantFormat {
     /**
      * Rows {@code [rowStart, rowEnd)} of a weight matrix (row r at byte {@code r * wRowBytes} of
      * {@code w}) times every token of {@code x}: {@code out[outOffset + t * outStride + r]} gets
-     * exactly {@link #matrixDot} of row r and token t with {@code x.tokens()} as the batch size.
+     * exactly {@link #matrixDot} of row r and token t with {@code x.orderTokens(t)} as the batch size.
      * Formats override it with kernels that take several rows per pass.
      */
     default void multiplyRows(MemorySegment w, long wRowBytes, int rowStart, int rowEnd, MatrixInput x,
             float[] out, int outOffset, int outStride) {
         for (int r = rowStart; r < rowEnd; r++) {
             for (int t = 0; t < x.tokens(); t++) {
-                out[outOffset + t * outStride + r] = matrixDot(w, r * wRowBytes, x.rows(), t * x.rowBytes(), x.length(), x.tokens());
+                out[outOffset + t * outStride + r] = matrixDot(w, r * wRowBytes, x.rows(), t * x.rowBytes(), x.length(), x.orderTokens(t));
             }
         }
     }

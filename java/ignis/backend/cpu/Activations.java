@@ -19,6 +19,7 @@ final class Activations {
     private final MatrixInput[] inputs = new MatrixInput[GGMLType.values().length];
     private final boolean[] inputReady = new boolean[GGMLType.values().length];
     private float[] rows;
+    private boolean[] batchOrder;
     private int tokens;
     private int length;
 
@@ -29,10 +30,16 @@ final class Activations {
 
     /** Takes {@code tokens} rows of {@code length} floats from {@code rows} (not copied: do not change them while in use). */
     void set(float[] rows, int tokens, int length) {
+        set(rows, tokens, length, null);
+    }
+
+    /** As {@link #set(float[], int, int)}, with each token's summation order (see {@link MatrixInput#setSumOrder}). */
+    void set(float[] rows, int tokens, int length, boolean[] batchOrder) {
         if (tokens > maxTokens || length > maxLength) {
             throw new IllegalArgumentException(tokens + "x" + length + " exceeds " + maxTokens + "x" + maxLength);
         }
         this.rows = rows;
+        this.batchOrder = batchOrder;
         this.tokens = tokens;
         this.length = length;
         java.util.Arrays.fill(ready, false);
@@ -76,6 +83,7 @@ final class Activations {
                 inputs[k] = new MatrixInput(type);
             }
             inputs[k].set(as(type), rowBytes(type), length, tokens);
+            inputs[k].setSumOrder(batchOrder);
             inputReady[k] = true;
         }
         return inputs[k];

@@ -38,14 +38,15 @@ final class Attention implements WorkerPool.RangeTask {
     /** Per thread: eight partial output vectors (one per lane) and one lane buffer. */
     private final float[][] lanes;
 
+    /** Per thread, per 8-position group of the current token: key slot and value base in the store (see {@link KvStore}). */
+    private final int[][] groupKeySlot;
+    private final int[][] groupValueBase;
+
+    private KvBatch batch;
     private float[] keys;
-    /** Transposed: component d of position p at {@code values[d * valuesStride + p]}. */
     private float[] values;
-    private int valuesStride;
     private float[] q;
     private float[] out;
-    private int firstPosition;
-    private boolean batched;
 
     Attention(WorkerPool pool, LlamaConfig c, int capacity) {
         this.pool = pool;
@@ -58,6 +59,9 @@ final class Attention implements WorkerPool.RangeTask {
         this.scores = new float[threads][capacity + L];
         this.query = new float[threads][headDim];
         this.lanes = new float[threads][STEP];
+        int groups = (capacity + L - 1) / L + 1;
+        this.groupKeySlot = new int[threads][groups];
+        this.groupValueBase = new int[threads][groups];
     }
 
     int capacity() {
@@ -65,19 +69,33 @@ final class Attention implements WorkerPool.RangeTask {
     }
 
     /**
-     * {@code out[t][h]} = attention of query {@code q[t][h]} at position {@code firstPosition + t}
-     * over cache positions {@code 0..firstPosition + t} of one layer.
+     * {@code out[t][h]} = attention of query {@code q[t][h]} at position {@code batch.position[t]}
+     * over positions {@code 0..batch.position[t]} of its sequence in one layer.
      */
-    void attend(CpuKvCache cache, int layer, float[] q, int tokens, int firstPosition, float[] out) {
-        this.keys = cache.keys[layer];
-        this.values = cache.values[layer];
-        this.valuesStride = cache.capacity();
+    void attend(KvBatch batch, int layer, float[] q, float[] out) {
+        this.batch = batch;
+        this.keys = batch.store.keys[layer];
+        this.values = batch.store.values[layer];
         this.q = q;
         this.out = out;
-        this.firstPosition = firstPosition;
-        this.batched = tokens > 1;
-        pool.parallelFor(tokens * heads, 1, this);
+        pool.parallelFor(batch.tokens * heads, 1, this);
         this.out = null;
+        this.batch = null;
+    }
+
+    /**
+     * Resolves token {@code t}'s block table for its {@code positions}, per 8-position group (a
+     * vector's worth; blocks hold whole groups): the store slot of the group's first key and the
+     * offset of its values' component 0.
+     */
+    private void mapGroups(int t, int positions, int[] keySlot, int[] valueBase) {
+        int[] table = batch.table[t];
+        int b = batch.store.blockTokens;
+        for (int g = 0, p = 0; p < positions; g++, p += L) {
+            int block = table[p / b];
+            keySlot[g] = block * b + p % b;
+            valueBase[g] = block * b * kvDim + p % b;
+        }
     }
 
     @Override
@@ -90,23 +108,29 @@ final class Attention implements WorkerPool.RangeTask {
             int h = pair % heads;
             int qOffset = t * heads * headDim + h * headDim;
             int kvOffset = (h / groupSize) * headDim;
-            int positions = firstPosition + t + 1;
+            int positions = batch.position[t] + 1;
+            boolean batched = batch.batched[t];
+            int[] keySlot = groupKeySlot[worker];
+            int[] valueBase = groupValueBase[worker];
+            if (h == 0 || pair == start) {
+                mapGroups(t, positions, keySlot, valueBase);
+            }
             for (int i = 0; i < headDim; i++) {
                 qh[i] = Fp16.round(q[qOffset + i]);
             }
             float max = Float.NEGATIVE_INFINITY;
             for (int p = 0; p < positions; p++) {
-                float v = dotF16(qh, keys, p * kvDim + kvOffset) * scale;
+                float v = dotF16(qh, keys, (keySlot[p / L] + p % L) * kvDim + kvOffset, batched) * scale;
                 s[p] = v;
                 max = Math.max(max, v);
             }
             softmax(s, positions, max, lane);
-            weightedValues(s, positions, kvOffset, qOffset, worker);
+            weightedValues(s, positions, kvOffset, qOffset, worker, batched, valueBase);
         }
     }
 
     /** q.k: tinyBLAS for a batch when the length is a multiple of 8, else ggml_vec_dot_f16. */
-    private float dotF16(float[] qh, float[] k, int kOffset) {
+    private float dotF16(float[] qh, float[] k, int kOffset, boolean batched) {
         if (batched && headDim % L == 0) {
             FloatVector acc = FloatVector.zero(F8);
             for (int i = 0; i < headDim; i += L) {
@@ -186,20 +210,21 @@ final class Attention implements WorkerPool.RangeTask {
      * four accumulators added 0+2, 1+3, then the lanes by pairs of halves). Vectorized over the
      * positions: the cache holds the values transposed, as llama.cpp's does.
      */
-    private void weightedValues(float[] prob, int n, int kvOffset, int outOffset, int worker) {
+    private void weightedValues(float[] prob, int n, int kvOffset, int outOffset, int worker, boolean batched, int[] valueBase) {
         float[] slots = lanes[worker];
+        int stride = batch.store.blockTokens;
         for (int i = 0; i < headDim; i++) {
-            int row = (kvOffset + i) * valuesStride;
+            int row = (kvOffset + i) * stride;
             int p = 0;
             if (batched) {
                 // tinyBLAS: position p in lane p % 8 of one accumulator
                 FloatVector acc = FloatVector.zero(F8);
                 for (; p + L <= n; p += L) {
-                    acc = FloatVector.fromArray(F8, prob, p).fma(FloatVector.fromArray(F8, values, row + p), acc);
+                    acc = FloatVector.fromArray(F8, prob, p).fma(FloatVector.fromArray(F8, values, row + valueBase[p / L]), acc);
                 }
                 acc.intoArray(slots, 0);
                 for (; p < n; p++) {
-                    slots[p % L] = Math.fma(prob[p], values[row + p], slots[p % L]);
+                    slots[p % L] = Math.fma(prob[p], values[row + valueBase[p / L] + p % L], slots[p % L]);
                 }
                 float t0 = slots[0] + slots[4];
                 float t1 = slots[1] + slots[5];
@@ -213,17 +238,18 @@ final class Attention implements WorkerPool.RangeTask {
                 FloatVector a2 = a0;
                 FloatVector a3 = a0;
                 for (; p + STEP <= n; p += STEP) {
-                    a0 = FloatVector.fromArray(F8, prob, p).fma(FloatVector.fromArray(F8, values, row + p), a0);
-                    a1 = FloatVector.fromArray(F8, prob, p + L).fma(FloatVector.fromArray(F8, values, row + p + L), a1);
-                    a2 = FloatVector.fromArray(F8, prob, p + 2 * L).fma(FloatVector.fromArray(F8, values, row + p + 2 * L), a2);
-                    a3 = FloatVector.fromArray(F8, prob, p + 3 * L).fma(FloatVector.fromArray(F8, values, row + p + 3 * L), a3);
+                    int g = p / L;
+                    a0 = FloatVector.fromArray(F8, prob, p).fma(FloatVector.fromArray(F8, values, row + valueBase[g]), a0);
+                    a1 = FloatVector.fromArray(F8, prob, p + L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 1]), a1);
+                    a2 = FloatVector.fromArray(F8, prob, p + 2 * L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 2]), a2);
+                    a3 = FloatVector.fromArray(F8, prob, p + 3 * L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 3]), a3);
                 }
                 a0.intoArray(slots, 0);
                 a1.intoArray(slots, L);
                 a2.intoArray(slots, 2 * L);
                 a3.intoArray(slots, 3 * L);
                 for (; p < n; p++) {
-                    slots[p % STEP] = Math.fma(prob[p], values[row + p], slots[p % STEP]);
+                    slots[p % STEP] = Math.fma(prob[p], values[row + valueBase[p / L] + p % L], slots[p % STEP]);
                 }
                 out[outOffset + i] = reduceVecDot(slots, 0, 1);
             }

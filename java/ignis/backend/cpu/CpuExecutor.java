@@ -1,10 +1,13 @@
 package ignis.backend.cpu;
 
 import ignis.IgnisException;
+import ignis.backend.BatchExecutor;
+import ignis.backend.BatchStep;
+import ignis.backend.ChunkedPass;
 import ignis.backend.ExecutorOptions;
 import ignis.backend.KvCache;
 import ignis.backend.ModelExecutor;
-import ignis.backend.ChunkedPass;
+import ignis.backend.PagedKv;
 import ignis.model.LayerWeights;
 import ignis.model.LlamaConfig;
 import ignis.model.LlamaModel;
@@ -23,7 +26,7 @@ import ignis.tensor.Tensor;
  * between them. {@link #forBlocks} makes an executor of part of the model, which packs only the
  * matrices it multiplies with and whose caches hold only its blocks.
  */
-public final class CpuExecutor implements ModelExecutor, ChunkedPass {
+public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecutor {
     private final LlamaConfig c;
     private final LlamaWeights w;
     /** The blocks {@link #forwardBlocks} runs: {@code [firstLayer, endLayer)}; cache layer 0 is block {@code firstLayer}. */
@@ -51,6 +54,9 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass {
     private final Activations attentionInput;
     private final Activations ffnInput;
     private final int[] single = new int[1];
+    private final KvBatch kvBatch;
+    /** Every row summed as a lone token's. */
+    private final boolean[] loneOrder;
 
     CpuExecutor(LlamaModel model, ExecutorOptions options) {
         this(model, options, 0, model.config().layers(), true);
@@ -102,6 +108,8 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass {
         modelInput = new Activations(batch, c.dim());
         attentionInput = new Activations(batch, c.queryDim());
         ffnInput = new Activations(batch, c.ffn());
+        kvBatch = new KvBatch(batch);
+        loneOrder = new boolean[batch];
     }
 
     @Override
@@ -114,10 +122,52 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass {
         if (contextLength < 1) {
             throw new IgnisException("context length must be >= 1, got " + contextLength);
         }
-        if (attention == null || attention.capacity() < contextLength) {
-            attention = new Attention(pool, c, contextLength);
-        }
+        ensureAttention(contextLength);
         return new CpuKvCache(endLayer - firstLayer, contextLength, c.kvDim());
+    }
+
+    private void ensureAttention(int positions) {
+        if (attention == null || attention.capacity() < positions) {
+            attention = new Attention(pool, c, positions);
+        }
+    }
+
+    @Override
+    public long kvBytesPerBlock(int blockTokens) {
+        return KvStore.bytesPerBlock(endLayer - firstLayer, blockTokens, c.kvDim());
+    }
+
+    @Override
+    public PagedKv newPagedKv(int blocks, int blockTokens) {
+        if (blocks < 1 || blockTokens < 1 || blockTokens % GgmlMath.LANES != 0) {
+            throw new IgnisException("a KV pool needs >= 1 block of a multiple of " + GgmlMath.LANES + " positions, got "
+                    + blocks + " blocks of " + blockTokens);
+        }
+        ensureAttention((int) Math.min((long) blocks * blockTokens, Integer.MAX_VALUE - 64));
+        return new CpuPagedKv(endLayer - firstLayer, blocks, blockTokens, c.kvDim());
+    }
+
+    @Override
+    public int maxStepTokens() {
+        return batch;
+    }
+
+    @Override
+    public void forwardBatch(PagedKv kv, BatchStep step, float[] logits) {
+        requireWholeModel();
+        int n = step.tokens();
+        if (n > batch) {
+            throw new IllegalArgumentException("a step of " + n + " tokens exceeds the executor's batch of " + batch);
+        }
+        embed(step.token, 0, n);
+        kvBatch.ofStep((CpuPagedKv) kv, step);
+        forwardBlocks(kvBatch, n);
+        int dim = c.dim();
+        for (int i = 0; i < step.logitCount(); i++) {
+            System.arraycopy(x, step.logitTokens[i] * dim, projected, i * dim, dim);
+        }
+        // A sequence alone gets its last token's logits from a one-row product: lone order for every row.
+        headLogits(step.logitCount(), logits, 0, loneOrder);
     }
 
     /** Tokens one {@link #forwardBlocks} call takes at most. */
@@ -127,10 +177,14 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass {
 
     @Override
     public void prefill(KvCache cache, int[] tokens, int offset, int count, float[] logits) {
+        requireWholeModel();
+        ChunkedPass.prefill(this, c, batch, cache, tokens, offset, count, logits);
+    }
+
+    private void requireWholeModel() {
         if (firstLayer != 0 || endLayer != c.layers() || !hasOutput) {
             throw new IllegalStateException("an executor of blocks [" + firstLayer + ", " + endLayer + ") runs only part of a pass");
         }
-        ChunkedPass.prefill(this, c, batch, cache, tokens, offset, count, logits);
     }
 
     @Override
@@ -165,38 +219,42 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass {
      * caller then advances by {@code n}.
      */
     public void forwardBlocks(KvCache cache, int n) {
-        CpuKvCache kv = (CpuKvCache) cache;
+        kvBatch.ofSequence((CpuKvCache) cache, n);
+        forwardBlocks(kvBatch, n);
+    }
+
+    /** {@link #forwardBlocks(KvCache, int)} for tokens anywhere: each at its own position and block table. */
+    private void forwardBlocks(KvBatch kv, int n) {
         int dim = c.dim();
         int half = c.headDim() / 2;
-        int firstPosition = kv.length();
         for (int t = 0; t < n; t++) {
-            rope.angles(firstPosition + t, cos, sin, t * half);
+            rope.angles(kv.position[t], cos, sin, t * half);
         }
         for (int layer = firstLayer; layer < endLayer; layer++) {
             LayerWeights lw = w.layers()[layer];
             int cached = layer - firstLayer;
             // Attention block.
             rmsNorm(x, lw.attentionNorm(), xb, n);
-            modelInput.set(xb, n, dim);
+            modelInput.set(xb, n, dim, kv.batched);
             matMul.multiply(lw.wq(), modelInput, q);
             matMul.multiply(lw.wk(), modelInput, k);
             matMul.multiply(lw.wv(), modelInput, v);
             for (int t = 0; t < n; t++) {
                 rope.rotate(q, t * c.queryDim(), c.heads(), cos, sin, t * half);
                 rope.rotate(k, t * c.kvDim(), c.kvHeads(), cos, sin, t * half);
-                kv.store(cached, firstPosition + t, k, t * c.kvDim(), v, t * c.kvDim());
+                kv.store(cached, t, k, t * c.kvDim(), v, t * c.kvDim());
             }
-            attention.attend(kv, cached, q, n, firstPosition, attended);
-            attentionInput.set(attended, n, c.queryDim());
+            attention.attend(kv, cached, q, attended);
+            attentionInput.set(attended, n, c.queryDim(), kv.batched);
             matMul.multiply(lw.wo(), attentionInput, projected);
             VectorMath.add(projected, 0, x, 0, n * dim);
             // Feed-forward block (SwiGLU).
             rmsNorm(x, lw.ffnNorm(), xb, n);
-            modelInput.set(xb, n, dim);
+            modelInput.set(xb, n, dim, kv.batched);
             matMul.multiply(lw.wGate(), modelInput, gate);
             matMul.multiply(lw.wUp(), modelInput, up);
             swiglu(gate, up, n * c.ffn());
-            ffnInput.set(gate, n, c.ffn());
+            ffnInput.set(gate, n, c.ffn(), kv.batched);
             matMul.multiply(lw.wDown(), ffnInput, projected);
             VectorMath.add(projected, 0, x, 0, n * dim);
         }
@@ -213,10 +271,14 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass {
         }
         int dim = c.dim();
         System.arraycopy(x, first * dim, projected, 0, n * dim);
+        headLogits(n, logits, logitsOffset, null);
+    }
+
+    /** Final norm and output projection of the first {@code n} rows of {@code projected}. */
+    private void headLogits(int n, float[] logits, int logitsOffset, boolean[] batchOrder) {
         rmsNorm(projected, w.outputNorm(), xb, n);
-        modelInput.set(xb, n, dim);
-        Tensor output = w.output();
-        matMul.multiply(output, modelInput, logits, logitsOffset);
+        modelInput.set(xb, n, c.dim(), batchOrder);
+        matMul.multiply(w.output(), modelInput, logits, logitsOffset);
     }
 
     /** ggml's rms_norm (sum of squares in double) followed by the weight multiply, per row. */

@@ -1,0 +1,64 @@
+package ignis.backend.cpu;
+
+import ignis.IgnisException;
+
+/**
+ * Keys and values of every layer in blocks of {@code blockTokens} positions. Position slot
+ * {@code s = block * blockTokens + offset}: its key is row {@code s} of {@code keys[layer]}
+ * ({@code kvDim} floats). Values are transposed within a block, as llama.cpp's cache keeps them
+ * for its non-flash attention: component {@code d} of a block's positions is one run of
+ * {@code blockTokens} floats at {@code block * blockTokens * kvDim + d * blockTokens}, so the
+ * weighted sum over positions reads memory in order. Both are rounded to fp16 on the way in, as
+ * llama.cpp's default F16 cache stores them, and kept as floats so attention reads them without
+ * conversion. A single sequence's cache is one block as long as its context.
+ */
+final class KvStore {
+    final float[][] keys;
+    final float[][] values;
+    final int blocks;
+    final int blockTokens;
+    final int kvDim;
+
+    KvStore(int layers, int blocks, int blockTokens, int kvDim) {
+        long perLayer = (long) blocks * blockTokens * kvDim;
+        if (perLayer > Integer.MAX_VALUE - 16) {
+            throw new IgnisException("KV cache of " + blocks + " x " + blockTokens + " positions x " + kvDim
+                    + " is too large for one layer array");
+        }
+        long bytes = 2L * layers * perLayer * Float.BYTES;
+        try {
+            this.keys = new float[layers][(int) perLayer];
+            this.values = new float[layers][(int) perLayer];
+        } catch (OutOfMemoryError e) {
+            throw new IgnisException("not enough heap for a KV cache of " + (long) blocks * blockTokens + " positions ("
+                    + (bytes >> 20) + " MiB); lower the context length or the KV budget, or raise -Xmx", e);
+        }
+        this.blocks = blocks;
+        this.blockTokens = blockTokens;
+        this.kvDim = kvDim;
+    }
+
+    static long bytesPerBlock(int layers, int blockTokens, int kvDim) {
+        return 2L * layers * blockTokens * kvDim * Float.BYTES;
+    }
+
+    /** Stores a key and value for {@code layer} at {@code offset} of {@code block}, rounded to fp16. */
+    void store(int layer, int block, int offset, float[] k, int kOffset, float[] v, int vOffset) {
+        float[] kl = keys[layer];
+        float[] vl = values[layer];
+        int keyBase = (block * blockTokens + offset) * kvDim;
+        int valueBase = block * blockTokens * kvDim + offset;
+        for (int i = 0; i < kvDim; i++) {
+            kl[keyBase + i] = Fp16.round(k[kOffset + i]);
+            vl[valueBase + i * blockTokens] = Fp16.round(v[vOffset + i]);
+        }
+    }
+
+    void copyBlock(int from, int to) {
+        int n = blockTokens * kvDim;
+        for (int layer = 0; layer < keys.length; layer++) {
+            System.arraycopy(keys[layer], from * n, keys[layer], to * n, n);
+            System.arraycopy(values[layer], from * n, values[layer], to * n, n);
+        }
+    }
+}
