@@ -7,17 +7,15 @@ package ignis.backend;
  *
  * <p>Token {@code t} of the step is {@code token[t]} at {@code position[t]} of sequence
  * {@code sequence[t]}, whose blocks are {@code tables[sequence[t]]} (block {@code i} holds
- * positions {@code [i * blockTokens, (i+1) * blockTokens)}). {@code promptOrder[t]} picks the
- * attention summation order: prompt tokens are summed as a batch is, generated tokens as a single
- * decode token is, so a sequence's numbers do not depend on what else shares its step.
- * The step's logits are those of tokens {@code logitTokens[0..logitCount)}, in that order.
+ * positions {@code [i * blockTokens, (i+1) * blockTokens)}). Every token is summed as a lone
+ * decode token is (in matrix products and attention), so a sequence's numbers do not depend on
+ * what else shares its step or how its prompt was chunked. The step's logits are those of tokens {@code logitTokens[0..logitCount)}, in that order.
  */
 public final class BatchStep {
     public final int capacity;
     public final int[] token;
     public final int[] position;
     public final int[] sequence;
-    public final boolean[] promptOrder;
     public final int[][] tables;
     public final int[] logitTokens;
     private int tokens;
@@ -30,7 +28,6 @@ public final class BatchStep {
         this.token = new int[capacity];
         this.position = new int[capacity];
         this.sequence = new int[capacity];
-        this.promptOrder = new boolean[capacity];
         this.tables = new int[maxSequences][];
         this.logitTokens = new int[capacity];
     }
@@ -51,14 +48,13 @@ public final class BatchStep {
     }
 
     /** Adds a token of sequence {@code seq}; with {@code wantLogits} its logits are returned. */
-    public void addToken(int seq, int id, int pos, boolean prompt, boolean wantLogits) {
+    public void addToken(int seq, int id, int pos, boolean wantLogits) {
         if (tokens == capacity) {
             throw new IllegalStateException("a step holds at most " + capacity + " tokens");
         }
         token[tokens] = id;
         position[tokens] = pos;
         sequence[tokens] = seq;
-        promptOrder[tokens] = prompt;
         if (wantLogits) {
             logitTokens[logitCount++] = tokens;
         }

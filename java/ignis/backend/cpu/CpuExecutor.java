@@ -166,7 +166,6 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
         for (int i = 0; i < step.logitCount(); i++) {
             System.arraycopy(x, step.logitTokens[i] * dim, projected, i * dim, dim);
         }
-        // A sequence alone gets its last token's logits from a one-row product: lone order for every row.
         headLogits(step.logitCount(), logits, 0, loneOrder);
     }
 

@@ -30,14 +30,14 @@ final class KvBatch {
         }
     }
 
-    /** The tokens of a batched step over a pool. */
+    /** The tokens of a batched step over a pool, each summed as a lone token (see {@link BatchStep}). */
     void ofStep(CpuPagedKv kv, BatchStep step) {
         store = kv.store;
         tokens = step.tokens();
         for (int t = 0; t < tokens; t++) {
             position[t] = step.position[t];
             table[t] = step.tables[step.sequence[t]];
-            batched[t] = step.promptOrder[t];
+            batched[t] = false;
         }
     }
 

@@ -27,9 +27,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * preempted: its blocks are freed and it waits to be recomputed (its own prefix blocks usually
  * still cached), so running out of blocks slows things down but never fails a request.
  *
- * <p>A sequence's numbers do not depend on its neighbours: matrix products give every token the
- * bits it would get alone, and attention sums prompt tokens in one order and generated tokens in
- * another whatever the step holds, so a greedy request returns the same text batched or alone.
+ * <p>A sequence's numbers do not depend on its neighbours: every token gets the bits it would get
+ * as a lone decode token (see {@link BatchStep}), so a greedy request returns the same text
+ * batched or alone, and the same as the engine evaluating it one token at a time.
  */
 public final class BatchScheduler implements CompletionService {
     private final Engine engine;
@@ -305,7 +305,7 @@ public final class BatchScheduler implements CompletionService {
         for (int j = 0; j < n; j++) {
             int index = s.computed + j;
             boolean last = index == s.length - 1;
-            step.addToken(seq, s.tokens[index], index, s.isPrompt(index), last);
+            step.addToken(seq, s.tokens[index], index, last);
         }
         stepSequences[count] = s;
         stepTokenCount[count] = n;

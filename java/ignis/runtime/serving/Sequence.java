@@ -73,7 +73,7 @@ final class Sequence implements Submission {
         return length - computed;
     }
 
-    /** Whether token {@code index} belongs to the prompt (summed in the batch order) or was generated. */
+    /** Whether token {@code index} belongs to the prompt (only prompt blocks are offered to the prefix cache). */
     boolean isPrompt(int index) {
         return index < promptLength;
     }

@@ -31,8 +31,13 @@ class BatchSchedulerTest {
     private static final int CONTEXT = 256;
 
     private static Engine engine(String type) {
+        return engine(type, 64);
+    }
+
+    /** With {@code batchTokens} 1 the plain engine evaluates prompts one token at a time, as the scheduler sums every token. */
+    private static Engine engine(String type, int batchTokens) {
         return Engine.load(SyntheticModels.get(SyntheticModels.TEST_SHAPE, type, 21),
-                EngineOptions.defaults().withBackend("cpu").withThreads(2).withContextLength(CONTEXT).withBatchTokens(64),
+                EngineOptions.defaults().withBackend("cpu").withThreads(2).withContextLength(CONTEXT).withBatchTokens(batchTokens),
                 LoadListener.NONE);
     }
 
@@ -40,7 +45,7 @@ class BatchSchedulerTest {
         return new SchedulerOptions(sequences, 64, kvBlocks, 0, 16, 64, true);
     }
 
-    /** Different prompts; lengths that are not 1 more than a multiple of the engine's batch (its single-token tail sums differently). */
+    /** Different prompts of 2 to 61 tokens. */
     private static List<int[]> prompts(int count, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<int[]> prompts = new ArrayList<>();
@@ -80,8 +85,8 @@ class BatchSchedulerTest {
     void sixteenConcurrentGreedyRequestsEachGetWhatTheyGetAlone(String type) {
         List<int[]> prompts = prompts(16, 5);
         int tokens = 24;
+        List<int[]> alone = new ArrayList<>();
         try (Engine engine = engine(type); BatchScheduler service = BatchScheduler.start(engine, options(16, 400))) {
-            List<int[]> alone = new ArrayList<>();
             for (int[] p : prompts) {
                 alone.add(alone(service, p, tokens));
             }
@@ -91,10 +96,12 @@ class BatchSchedulerTest {
                 assertArrayEquals(alone.get(i), batched.get(i).tokens(), type + ": request " + i + " batched vs alone");
             }
             assertEquals(0, service.stats().kvBlocksUsed());
-            // and the plain single-sequence engine agrees
+        }
+        // and the plain single-sequence engine agrees
+        try (Engine plain = engine(type, 1)) {
             for (int i = 0; i < 4; i++) {
-                int[] plain = engine.generate(prompts.get(i), greedy(tokens), TokenListener.NONE).tokens();
-                assertArrayEquals(plain, alone.get(i), type + ": request " + i + " scheduler vs Engine.generate");
+                int[] expected = plain.generate(prompts.get(i), greedy(tokens), TokenListener.NONE).tokens();
+                assertArrayEquals(expected, alone.get(i), type + ": request " + i + " scheduler vs Engine.generate");
             }
         }
     }
@@ -207,13 +214,14 @@ class BatchSchedulerTest {
     @Test
     void maxTokensZeroAndAStopStringEndAsTheEngineDoes() {
         int[] prompt = prompts(1, 4).getFirst();
-        try (Engine engine = engine("Q8_0"); BatchScheduler service = BatchScheduler.start(engine, options(2, 64))) {
+        try (Engine engine = engine("Q8_0"); Engine plainEngine = engine("Q8_0", 1);
+                BatchScheduler service = BatchScheduler.start(engine, options(2, 64))) {
             Collector none = new Collector();
             service.submit(new CompletionRequest(prompt, greedy(0)), none);
             assertEquals(0, none.await().tokens().length);
-            GenerationResult plain = engine.generate(prompt, greedy(20), TokenListener.NONE);
+            GenerationResult plain = plainEngine.generate(prompt, greedy(20), TokenListener.NONE);
             String stop = plain.text().substring(plain.text().length() / 2, plain.text().length() / 2 + 2);
-            GenerationResult expected = engine.generate(prompt, greedy(20).withStop(List.of(stop)), TokenListener.NONE);
+            GenerationResult expected = plainEngine.generate(prompt, greedy(20).withStop(List.of(stop)), TokenListener.NONE);
             Collector c = new Collector();
             service.submit(new CompletionRequest(prompt, greedy(20).withStop(List.of(stop))), c);
             GenerationResult got = c.await();
