@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code ignis} command line. Results go to stdout, logs and progress to stderr. */
 @Command(name = "ignis", mixinStandardHelpOptions = true, version = "ignis 0.1.0",
         description = "Fast LLM inference on the JVM.",
-        subcommands = {GenerateCommand.class, BenchCommand.class, BenchKernelsCommand.class, DevicesCommand.class, KernelsCommand.class,
+        subcommands = {GenerateCommand.class, ServeCommand.class, BenchCommand.class, BenchServeCommand.class, BenchKernelsCommand.class, DevicesCommand.class, KernelsCommand.class,
                 SynthCommand.class,
                 TokenizeCommand.class, InspectCommand.class})
 public final class Main {
