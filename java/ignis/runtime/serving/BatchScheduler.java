@@ -65,11 +65,12 @@ public final class BatchScheduler implements CompletionService {
         this.options = options;
         this.tokenizer = engine.tokenizer();
         this.vocabularySize = engine.model().config().vocabSize();
-        this.contextLength = engine.contextLength();
         int poolBlocks = options.kvBlocks() > 0 ? options.kvBlocks()
                 : (int) Math.max(1, Math.min(Integer.MAX_VALUE / 2, options.kvMemoryBytes() / executor.kvBytesPerBlock(options.blockTokens())));
         this.kv = executor.newPagedKv(poolBlocks, options.blockTokens());
         this.blocks = new KvBlockManager(poolBlocks, options.blockTokens());
+        // A sequence can hold no more positions than the whole pool, whatever the model's context.
+        this.contextLength = (int) Math.min(engine.contextLength(), (long) poolBlocks * options.blockTokens());
         int stepTokens = Math.min(options.maxStepTokens(), executor.maxStepTokens());
         if (stepTokens < options.maxSequences()) {
             throw new IgnisException("the executor takes " + executor.maxStepTokens() + " tokens per pass, fewer than the max batch of "
@@ -137,12 +138,8 @@ public final class BatchScheduler implements CompletionService {
         if (positions > contextLength) {
             counters.rejected.incrementAndGet();
             throw new IgnisException("the prompt has " + prompt.length + " tokens and max_tokens is " + request.params().maxTokens()
-                    + ": " + positions + " positions, more than the context length " + contextLength);
-        }
-        if (blocks.blocksFor((int) positions) > blocks.blocks()) {
-            counters.rejected.incrementAndGet();
-            throw new IgnisException(positions + " positions need " + blocks.blocksFor((int) positions) + " KV blocks, more than the pool's "
-                    + blocks.blocks() + "; raise the KV budget");
+                    + ": " + positions + " positions, more than the context length " + contextLength
+                    + (contextLength < engine.contextLength() ? " (all the KV pool holds; raise the KV budget)" : ""));
         }
         int capacity = options.maxWaiting() + Math.max(0, options.maxSequences() - counters.running);
         if (queued.incrementAndGet() > capacity) {
