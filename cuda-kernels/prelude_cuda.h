@@ -14,6 +14,7 @@ typedef __half half;
 #define KERNEL extern "C" __global__
 #define GLOBAL
 #define LOCAL __shared__
+#define LOCAL_PTR
 #define DEVICE_FN static __device__ __forceinline__
 #define LOCAL_ID ((int) threadIdx.x)
 #define LOCAL_SIZE ((int) blockDim.x)

@@ -9,6 +9,7 @@
  *   KERNEL                 a kernel entry point (extern "C" __global__ / __kernel)
  *   GLOBAL                 address space of kernel buffer arguments (nothing / __global)
  *   LOCAL                  work-group shared memory, at kernel scope (__shared__ / __local)
+ *   LOCAL_PTR              qualifier of a DEVICE_FN's pointer parameter into LOCAL memory (nothing / __local)
  *   DEVICE_FN              a helper function (static __device__ inline / static inline)
  *   LOCAL_ID, LOCAL_SIZE   thread index in its group and the group's size (x dimension)
  *   GROUP_X, GROUP_Y       the group's index in the grid; GROUPS_X, GROUPS_Y the grid size
@@ -30,6 +31,7 @@
 #define KERNEL __kernel
 #define GLOBAL __global
 #define LOCAL __local
+#define LOCAL_PTR __local
 #define DEVICE_FN static inline
 #define LOCAL_ID ((int) get_local_id(0))
 #define LOCAL_SIZE ((int) get_local_size(0))

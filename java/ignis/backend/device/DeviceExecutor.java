@@ -1,9 +1,12 @@
 package ignis.backend.device;
 
 import ignis.IgnisException;
+import ignis.backend.BatchExecutor;
+import ignis.backend.BatchStep;
 import ignis.backend.ExecutorOptions;
 import ignis.backend.KvCache;
 import ignis.backend.ModelExecutor;
+import ignis.backend.PagedKv;
 import ignis.backend.ChunkedPass;
 import ignis.backend.PrefillChecks;
 import ignis.backend.cpu.Rope;
@@ -29,7 +32,13 @@ import java.lang.foreign.ValueLayout;
  * from the host ({@link #uploadHidden}), its caches hold only its blocks, and it uploads only the
  * weights it multiplies with.
  */
-public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
+public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchExecutor {
+    /**
+     * Flash-decoding partial outputs a batched step's attention may use at once (bytes): a step's
+     * tokens are attended in slices that fit, as a long prompt chunk far into a sequence needs
+     * tokens x heads x splits partials.
+     */
+    private static final long PAGED_PARTIALS_BYTES = 64L << 20;
     private final Device device;
     private final boolean ownsDevice;
     private final DeviceOps ops;
@@ -60,6 +69,8 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
     private final DeviceBuffer argmaxOut;
     private final java.util.List<DeviceBuffer> scratch = new java.util.ArrayList<>();
     private final java.util.List<DeviceKvCache> caches = new java.util.ArrayList<>();
+    private final java.util.List<DevicePagedKv> pools = new java.util.ArrayList<>();
+    private final DeviceStepInts stepInts;
     /** Logits of up to {@link #logitRows} tokens. */
     private DeviceBuffer logits;
     private int logitRows;
@@ -67,7 +78,8 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
     private DeviceBuffer partOut;
     private DeviceBuffer partMax;
     private DeviceBuffer partSum;
-    private int partialsCapacity;
+    /** Entries (head x split pairs) the partials hold. */
+    private long partialsEntries;
 
     /**
      * Uploads {@code model} to the device of {@code ops}. With {@code ownsDevice} closing the
@@ -119,6 +131,7 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
         hostTokens = arena.allocate((long) batch * Integer.BYTES, 16);
         hostArgmax = arena.allocate(Integer.BYTES, 16);
         hostHidden = firstLayer == 0 ? null : arena.allocate((long) batch * c.dim() * Float.BYTES, 16);
+        stepInts = new DeviceStepInts(device);
     }
 
     /**
@@ -147,13 +160,64 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
         }
         DeviceKvCache cache = new DeviceKvCache(device, c.layers() - firstLayer, contextLength, c.kvDim());
         try {
-            ensurePartials(contextLength);
+            ensurePartials((long) c.heads() * DeviceOps.attentionSplits(contextLength));
         } catch (RuntimeException e) {
             cache.free();
             throw e;
         }
         caches.add(cache);
         return cache;
+    }
+
+    @Override
+    public long kvBytesPerBlock(int blockTokens) {
+        return DevicePagedKv.bytesPerBlock(c.layers() - firstLayer, blockTokens, c.kvDim());
+    }
+
+    @Override
+    public PagedKv newPagedKv(int blocks, int blockTokens) {
+        if (blocks < 1 || blockTokens < 1) {
+            throw new IgnisException("a KV pool needs >= 1 block of >= 1 position, got " + blocks + " blocks of " + blockTokens);
+        }
+        DevicePagedKv pool = new DevicePagedKv(device, c.layers() - firstLayer, blocks, blockTokens, c.kvDim());
+        pools.add(pool);
+        return pool;
+    }
+
+    @Override
+    public int maxStepTokens() {
+        return batch;
+    }
+
+    /**
+     * The step's tokens through every block at once: matrices by token count as a prefill chunk
+     * (gemm from {@link DeviceOps#GEMM_MIN_TOKENS} tokens on, so a token's sums may depend on the
+     * step's size by float rounding), attention per token as a lone decode token through its table.
+     */
+    @Override
+    public void forwardBatch(PagedKv pool, BatchStep step, float[] out) {
+        requireWholeModel();
+        int n = step.tokens();
+        if (n > batch) {
+            throw new IllegalArgumentException("a step of " + n + " tokens exceeds the executor's batch of " + batch);
+        }
+        if (n == 0) {
+            return; // an empty grid is an error on OpenCL
+        }
+        DevicePagedKv kv = (DevicePagedKv) pool;
+        embed(step.token, 0, n);
+        stepInts.upload(step, kv.blockTokens());
+        forwardBlocks(null, kv, n);
+        int rows = step.logitCount();
+        if (rows == 0) {
+            return;
+        }
+        long rowBytes = (long) c.dim() * Float.BYTES;
+        for (int i = 0; i < rows; i++) { // gather the logit tokens' hidden states
+            device.copy(x, step.logitTokens[i] * rowBytes, projected, i * rowBytes, rowBytes);
+        }
+        outputLogits(projected, 0, rows);
+        downloadLogits(rows, out, 0);
     }
 
     @Override
@@ -212,23 +276,22 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
      * this executor's blocks, storing their keys and values in {@code cache}; the caller advances it.
      */
     void forwardBlocks(DeviceKvCache kv, int n) {
+        forwardBlocks(kv, null, n);
+    }
+
+    /** The blocks over one sequence's {@code cache} (tokens from its length on) or, without one, a batched step's {@code pool}. */
+    private void forwardBlocks(DeviceKvCache cache, DevicePagedKv pool, int n) {
         int dim = c.dim();
-        int first = kv.length();
         for (int layer = 0; layer < w.layers.length; layer++) { // cache layer and weights' index: block firstLayer + layer
             DeviceWeights.Layer lw = w.layers[layer];
             ops.rmsNorm(x, lw.attentionNorm(), xb, dim, 0, n, c.rmsEps());
             matmul(lw.wq(), xb, q, n);
             matmul(lw.wk(), xb, k, n);
             matmul(lw.wv(), xb, v, n);
-            ops.rope(q, n, c.heads(), c.headDim(), first, thetaScale, w.ropeFreqFactors);
-            ops.rope(k, n, c.kvHeads(), c.headDim(), first, thetaScale, w.ropeFreqFactors);
-            ops.kvStore(k, v, kv.keys[layer], kv.values[layer], c.kvDim(), first, n);
-            if (n == 1) {
-                ops.attentionDecode(q, kv.keys[layer], kv.values[layer], attended, partOut, partMax, partSum,
-                        c.heads(), c.headDim(), c.kvDim(), c.groupSize(), first + 1, attentionScale);
+            if (cache != null) {
+                attendCached(cache, layer, n);
             } else {
-                ops.attentionPrefill(q, kv.keys[layer], kv.values[layer], attended, n, c.heads(), c.headDim(), c.kvDim(),
-                        c.groupSize(), first, attentionScale);
+                attendPaged(pool, layer, n);
             }
             matmul(lw.wo(), attended, projected, n);
             ops.addInto(x, projected, n * dim);
@@ -241,25 +304,57 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
         }
     }
 
+    /** RoPE, KV store and attention of {@code n} tokens of one sequence from its cache's length on. */
+    private void attendCached(DeviceKvCache kv, int layer, int n) {
+        int first = kv.length();
+        ops.rope(q, n, c.heads(), c.headDim(), first, thetaScale, w.ropeFreqFactors);
+        ops.rope(k, n, c.kvHeads(), c.headDim(), first, thetaScale, w.ropeFreqFactors);
+        ops.kvStore(k, v, kv.keys[layer], kv.values[layer], c.kvDim(), first, n);
+        if (n == 1) {
+            ops.attentionDecode(q, kv.keys[layer], kv.values[layer], attended, partOut, partMax, partSum,
+                    c.heads(), c.headDim(), c.kvDim(), c.groupSize(), first + 1, attentionScale);
+        } else {
+            ops.attentionPrefill(q, kv.keys[layer], kv.values[layer], attended, n, c.heads(), c.headDim(), c.kvDim(),
+                    c.groupSize(), first, attentionScale);
+        }
+    }
+
+    /** The same for the {@code n} tokens of the step in {@link #stepInts}, each at its position through its block table. */
+    private void attendPaged(DevicePagedKv kv, int layer, int n) {
+        DeviceBuffer s = stepInts.buffer();
+        int bt = kv.blockTokens();
+        ops.ropeAt(q, s, n, c.heads(), c.headDim(), thetaScale, w.ropeFreqFactors);
+        ops.ropeAt(k, s, n, c.kvHeads(), c.headDim(), thetaScale, w.ropeFreqFactors);
+        ops.kvStorePaged(k, v, kv.keys[layer], kv.values[layer], c.kvDim(), s, n, bt);
+        long perToken = (long) c.heads() * stepInts.maxSplits;
+        int slice = (int) Math.max(1, Math.min(n, PAGED_PARTIALS_BYTES / (perToken * c.headDim() * Float.BYTES)));
+        ensurePartials(slice * perToken);
+        for (int first = 0; first < n; first += slice) {
+            ops.attentionPaged(q, kv.keys[layer], kv.values[layer], attended, partOut, partMax, partSum, s, n, bt, first,
+                    Math.min(slice, n - first), stepInts.maxSplits, c.heads(), c.headDim(), c.kvDim(), c.groupSize(),
+                    attentionScale);
+        }
+    }
+
     /** The logits of tokens {@code [first, first+n)} of the hidden state into {@code out} from {@code outOffset} on. */
     @Override
     public void outputLogits(int first, int n, float[] out, int outOffset) {
-        outputLogits(first, n);
+        outputLogits(x, first, n);
         downloadLogits(n, out, outOffset);
     }
 
     /** The id of the largest logit of token 0 of the hidden state, found on the device. */
     int outputArgmax() {
-        outputLogits(0, 1);
+        outputLogits(x, 0, 1);
         ops.argmax(logits, c.vocabSize(), argmaxOut);
         device.download(argmaxOut, 0, hostArgmax);
         return hostArgmax.get(ValueLayout.JAVA_INT, 0);
     }
 
-    /** Final norm and output projection of tokens {@code [first, first+n)} into {@link #logits}. */
-    private void outputLogits(int first, int n) {
+    /** Final norm and output projection of rows {@code [first, first+n)} of {@code hidden} into {@link #logits}. */
+    private void outputLogits(DeviceBuffer hidden, int first, int n) {
         ensureLogits(n);
-        ops.rmsNorm(x, w.outputNorm, xb, c.dim(), first, n, c.rmsEps());
+        ops.rmsNorm(hidden, w.outputNorm, xb, c.dim(), first, n, c.rmsEps());
         matmul(w.output, xb, logits, n);
     }
 
@@ -285,12 +380,11 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
         logitRows = rows;
     }
 
-    /** Grows the flash-decoding partials; if that fails the old ones stay. */
-    private void ensurePartials(int contextLength) {
-        if (contextLength <= partialsCapacity) {
+    /** Grows the flash-decoding partials to {@code entries}; if that fails the old ones stay. */
+    private void ensurePartials(long entries) {
+        if (entries <= partialsEntries) {
             return;
         }
-        long entries = (long) c.heads() * DeviceOps.attentionSplits(contextLength);
         java.util.List<DeviceBuffer> grown = new java.util.ArrayList<>();
         try {
             grown.add(device.allocate(entries * c.headDim() * Float.BYTES, "flash-decoding partial outputs"));
@@ -309,7 +403,7 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
         partOut = grown.get(0);
         partMax = grown.get(1);
         partSum = grown.get(2);
-        partialsCapacity = contextLength;
+        partialsEntries = entries;
     }
 
     /** A scratch buffer of {@code rows * width} 4-byte values (floats or ints). */
@@ -334,6 +428,11 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass {
             cache.free();
         }
         caches.clear();
+        pools.forEach(DevicePagedKv::close);
+        pools.clear();
+        if (stepInts != null) {
+            stepInts.close();
+        }
         w.close();
         arena.close();
         if (ownsDevice) {

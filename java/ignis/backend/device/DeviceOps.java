@@ -41,12 +41,16 @@ public final class DeviceOps {
     private final Map<GGMLType, Kernel> embed = new EnumMap<>(GGMLType.class);
     private final Kernel rmsNorm;
     private final Kernel rope;
+    private final Kernel ropeAt;
     private final Kernel kvStore;
+    private final Kernel kvStorePaged;
     private final Kernel swiglu;
     private final Kernel addInto;
     private final Kernel attentionSplit;
     private final Kernel attentionMerge;
     private final Kernel attentionPrefill;
+    private final Kernel attentionPagedSplit;
+    private final Kernel attentionPagedMerge;
     private final Kernel argmax;
 
     public DeviceOps(Device device) {
@@ -60,12 +64,16 @@ public final class DeviceOps {
         }
         rmsNorm = k.kernel("rms_norm");
         rope = k.kernel("rope");
+        ropeAt = k.kernel("rope_at");
         kvStore = k.kernel("kv_store");
+        kvStorePaged = k.kernel("kv_store_paged");
         swiglu = k.kernel("swiglu");
         addInto = k.kernel("add_into");
         attentionSplit = k.kernel("attention_split");
         attentionMerge = k.kernel("attention_merge");
         attentionPrefill = k.kernel("attention_prefill");
+        attentionPagedSplit = k.kernel("attention_paged_split");
+        attentionPagedMerge = k.kernel("attention_paged_merge");
         argmax = k.kernel("argmax");
     }
 
@@ -112,6 +120,23 @@ public final class DeviceOps {
                 freqFactors == null ? v : freqFactors, freqFactors == null ? 0 : 1);
     }
 
+    /** {@link #rope} of a batched step's tokens, token {@code t} at position {@code step[t]} (see {@link #kvStorePaged}). */
+    public void ropeAt(DeviceBuffer v, DeviceBuffer step, int tokens, int heads, int headDim, float thetaScale,
+                       DeviceBuffer freqFactors) {
+        device.launch(ropeAt, tokens, heads, warpMultiple(headDim / 2), v, step, heads, headDim, thetaScale,
+                freqFactors == null ? v : freqFactors, freqFactors == null ? 0 : 1);
+    }
+
+    /**
+     * Stores a batched step's {@code tokens} keys and values (fp16) in a block pool: {@code step}
+     * holds the step's ints as cuda-kernels/paged_kv.h lays them out (positions, then where each
+     * token's block table starts in {@code step}, then the tables).
+     */
+    public void kvStorePaged(DeviceBuffer k, DeviceBuffer v, DeviceBuffer kPool, DeviceBuffer vPool, int kvDim,
+                             DeviceBuffer step, int tokens, int blockTokens) {
+        device.launch(kvStorePaged, tokens, 1, rowGroup(kvDim), k, v, kPool, vPool, kvDim, step, tokens, blockTokens);
+    }
+
     /** Stores {@code tokens} keys and values (fp16) at positions {@code firstPosition..}. */
     public void kvStore(DeviceBuffer k, DeviceBuffer v, DeviceBuffer kCache, DeviceBuffer vCache, int kvDim,
                         int firstPosition, int tokens) {
@@ -143,6 +168,23 @@ public final class DeviceOps {
         device.launch(attentionSplit, heads, splits, 128, q, kCache, vCache, partOut, partMax, partSum,
                 headDim, kvDim, gqa, length, ATTENTION_CHUNK, scale);
         device.launch(attentionMerge, heads, 1, warpMultiple(headDim), partOut, partMax, partSum, out, headDim, splits);
+    }
+
+    /**
+     * Flash-decoding of the step's tokens {@code [firstToken, firstToken + count)} (of
+     * {@code tokens}, laid out in {@code step} as for {@link #kvStorePaged}), each over its own
+     * positions {@code 0..step[t]} through its block table, summed as {@link #attentionDecode}
+     * sums a lone token. {@code maxSplits} is the most {@link #attentionSplits} of those tokens;
+     * the partial buffers hold {@code count * heads * maxSplits} entries.
+     */
+    public void attentionPaged(DeviceBuffer q, DeviceBuffer kPool, DeviceBuffer vPool, DeviceBuffer out,
+                               DeviceBuffer partOut, DeviceBuffer partMax, DeviceBuffer partSum,
+                               DeviceBuffer step, int tokens, int blockTokens, int firstToken, int count, int maxSplits,
+                               int heads, int headDim, int kvDim, int gqa, float scale) {
+        device.launch(attentionPagedSplit, count * heads, maxSplits, 128, q, kPool, vPool, step, tokens, blockTokens, firstToken,
+                partOut, partMax, partSum, heads, headDim, kvDim, gqa, ATTENTION_CHUNK, scale);
+        device.launch(attentionPagedMerge, count * heads, 1, warpMultiple(headDim), partOut, partMax, partSum, out, step,
+                heads, headDim, firstToken, maxSplits, ATTENTION_CHUNK);
     }
 
     /** Causal attention of {@code tokens} queries at positions {@code firstPosition..} (prefill). */
