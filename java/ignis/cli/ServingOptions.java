@@ -20,7 +20,7 @@ final class ServingOptions {
     @Option(names = "--type", defaultValue = "Q8_0", description = "dummy model tensor type, e.g. F32, F16, Q8_0, Q4_0, Q4_K (default ${DEFAULT-VALUE})")
     String type;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "backend; batched serving runs on cpu (default ${DEFAULT-VALUE})")
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, opencl[:N] or cuda[:N] (default ${DEFAULT-VALUE})")
     String backend;
 
     @Option(names = {"-t", "--threads"}, description = "compute threads (default: all cores)")
