@@ -77,7 +77,8 @@ abstract class BlockFormat implements QuantFormat {
     }
 
     /**
-     * Two rows at a time through {@link #dotTwoRows} where the format has such a kernel and the
+     * F32 and F16 with activations as floats through {@link FloatRows}. Otherwise two rows at
+     * a time through {@link #dotTwoRows} where the format has such a kernel and the
      * activations are unpacked; everything else one dot at a time. The two rows of a pass lie
      * half the range apart: two separate streams from memory keep more loads in flight than one
      * (page-sized prefetch windows), which decode, reading each weight once, is limited by.
@@ -85,6 +86,12 @@ abstract class BlockFormat implements QuantFormat {
     @Override
     public final void multiplyRows(MemorySegment w, long wRowBytes, int rowStart, int rowEnd, MatrixInput x,
             float[] out, int outOffset, int outStride) {
+        if (x.hasFloats && x.type() == type && rowStart < rowEnd) {
+            // one check for all rows (the last row and token fit), as matrixDot makes per row
+            checkedBlocks(w, (rowEnd - 1) * wRowBytes, x.rows(), (x.tokens() - 1) * x.rowBytes(), x.length());
+            FloatRows.multiplyRows(this, w, wRowBytes, rowStart, rowEnd, x, out, outOffset, outStride);
+            return;
+        }
         int r = rowStart;
         int pairs = (rowEnd - rowStart) / 2;
         if (hasTwoRowKernel() && x.unpacked && pairs > 0) {

@@ -51,6 +51,17 @@ public final class MatrixInput {
     float[] quantFloats = new float[0];
     boolean hasQuantFloats;
 
+    /**
+     * For F32 and F16 weights (see {@link #prepareFor}): the rows as floats, for {@link FloatRows},
+     * token t at byte {@code t * floatRowBytes}; valid while {@link #hasFloats}. Native and 64-byte
+     * aligned: a heap array's values start 16 bytes into the object, and half of the 32-byte loads
+     * from it would straddle two cache lines.
+     */
+    MemorySegment floats = MemorySegment.NULL;
+    long floatRowBytes;
+    boolean hasFloats;
+    private float[] widenBuffer = new float[0];
+
     /** Per token: summed as inside a batch (true) or as a lone token (false); null: as the token count says. */
     private boolean[] batchOrder;
 
@@ -128,11 +139,13 @@ public final class MatrixInput {
         splatted = false;
         unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K) && unpackInt8();
         hasQuantFloats = false;
+        hasFloats = false;
     }
 
     /**
      * Makes the extra layouts the kernels of {@code weightType} read, where they apply: splatted
-     * values for the packed Q4_0/Q4_K kernels, quants as floats for the Q8_0 prefill kernel.
+     * values for the packed Q4_0/Q4_K kernels, quants as floats for the Q8_0 prefill kernel, the
+     * rows as floats for F32/F16 weights when some token sums as a lone one.
      * Call once per input before handing it to the kernels (not thread-safe).
      */
     public void prepareFor(GGMLType weightType) {
@@ -144,8 +157,34 @@ public final class MatrixInput {
                     hasQuantFloats = true;
                 }
             }
+            case F32, F16 -> {
+                if (!hasFloats && VectorKernels.ENABLED && type == weightType && anyLoneToken()) {
+                    widen();
+                    hasFloats = true;
+                }
+            }
             default -> {
             }
+        }
+    }
+
+    /** Whether some token sums in ggml_vec_dot order, the one {@link FloatRows} takes. */
+    private boolean anyLoneToken() {
+        for (int t = 0; t < tokens; t++) {
+            if (orderTokens(t) == 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Fills {@link #floats} (exact: every F16 value is a float), each row from a 64-byte boundary. */
+    private void widen() {
+        floatRowBytes = FloatRows.widenedBytes(length);
+        floats = FloatRows.atLeast(floats, floatRowBytes * tokens);
+        widenBuffer = widenBuffer.length >= length ? widenBuffer : new float[length];
+        for (int t = 0; t < tokens; t++) {
+            FloatRows.widen(type, rows, t * rowBytes, floats, t * floatRowBytes, length, widenBuffer);
         }
     }
 

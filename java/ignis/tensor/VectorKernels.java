@@ -141,6 +141,11 @@ final class VectorKernels {
         return pairs.lane(0) + pairs.lane(2);
     }
 
+    /** The end of {@link #reduceLikeGgmlF32} for X summed already, its 8 lanes at {@code x[at]}. */
+    static float reduceLikeGgmlF32(float[] x, int at) {
+        return ((x[at] + x[at + 4]) + (x[at + 1] + x[at + 5])) + ((x[at + 2] + x[at + 6]) + (x[at + 3] + x[at + 7]));
+    }
+
     /**
      * The same X for four ggml accumulators kept as even/odd sums: {@code evens} holds
      * acc0 + acc2 (lanes 0..3) and acc1 + acc3 (lanes 4..7) at their even lanes 0, 2, 4, 6;

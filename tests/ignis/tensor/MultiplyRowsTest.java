@@ -33,6 +33,36 @@ class MultiplyRowsTest {
         }
     }
 
+    /**
+     * The float types with every mix of summation orders a batch of sequences makes (see
+     * {@link MatrixInput#setSumOrder}): lone tokens take F32's and F16's token tiles
+     * ({@link FloatRows}: one token alone, tiles of {@link FloatRows#TILE}, a short tile, a last
+     * token alone), batch-order tokens tinyBLAS; lengths that leave a tail past the last 32
+     * values, or no 32 at all; ranges of rows within one group of rows and across two.
+     */
+    @Test
+    void floatTypesHaveTheBitsOfMatrixDotForEveryMixOfOrders() {
+        SplittableRandom random = new SplittableRandom(13);
+        for (GGMLType type : new GGMLType[] {GGMLType.F32, GGMLType.F16, GGMLType.BF16}) {
+            for (int n : new int[] {512, 269, 40, 7}) {
+                for (int tokens = 1; tokens <= 9; tokens++) {
+                    boolean[] mixed = new boolean[tokens];
+                    for (int t = 0; t < tokens; t++) {
+                        mixed[t] = t % 3 == 1 || t == 4;
+                    }
+                    boolean[] allBatch = new boolean[tokens];
+                    Arrays.fill(allBatch, true);
+                    for (boolean[] order : new boolean[][] {new boolean[tokens], allBatch, mixed}) {
+                        check(random, type, 7, n, tokens, 1, 6, order);
+                        check(random, type, 5, n, tokens, 0, 5, order);
+                        // more rows than a group (64 rows of these lengths), the last group short
+                        check(random, type, 70, n, tokens, 2, 70, order);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aMinus128ActivationTakesTheGeneralPath() {
         SplittableRandom random = new SplittableRandom(12);
@@ -60,6 +90,12 @@ class MultiplyRowsTest {
     }
 
     private static void check(SplittableRandom random, GGMLType type, int rows, int n, int tokens, int rowStart, int rowEnd) {
+        check(random, type, rows, n, tokens, rowStart, rowEnd, null);
+    }
+
+    /** As {@link #check(SplittableRandom, GGMLType, int, int, int, int, int)} with each token's order (null: as the token count says). */
+    private static void check(SplittableRandom random, GGMLType type, int rows, int n, int tokens, int rowStart, int rowEnd,
+            boolean[] batchOrder) {
         QuantFormat format = QuantFormat.of(type);
         GGMLType activationType = format.activationType();
         long wRowBytes = type.bytesFor(n);
@@ -68,9 +104,17 @@ class MultiplyRowsTest {
         MemorySegment a = FormatTestSupport.quantizedRows(random, activationType, tokens, n);
         MatrixInput x = new MatrixInput(activationType);
         x.set(a, aRowBytes, n, tokens);
+        x.setSumOrder(batchOrder);
         x.prepareFor(type);
         if (VectorKernels.ENABLED && (activationType == GGMLType.Q8_0 || activationType == GGMLType.Q8_K)) {
             assertTrue(x.unpacked, type + ": activations from our quantizer unpack");
+        }
+        if (VectorKernels.ENABLED && (type == GGMLType.F32 || type == GGMLType.F16)) {
+            boolean anyLone = false;
+            for (int t = 0; t < tokens; t++) {
+                anyLone |= x.orderTokens(t) == 1;
+            }
+            assertEquals(anyLone, x.hasFloats, type + ": floats for the token tiles exactly when some token sums alone");
         }
         float[] out = poisoned(rows * tokens);
         format.multiplyRows(w, wRowBytes, rowStart, rowEnd, x, out, 0, rows);
@@ -84,9 +128,10 @@ class MultiplyRowsTest {
                     assertTrue(Float.isNaN(got), type + ": row " + r + " outside the range was written");
                     continue;
                 }
-                float expected = format.matrixDot(w, r * wRowBytes, a, t * aRowBytes, n, tokens);
+                float expected = format.matrixDot(w, r * wRowBytes, a, t * aRowBytes, n, x.orderTokens(t));
                 assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(got),
-                        type + " row " + r + " token " + t + ": " + got + " vs matrixDot " + expected);
+                        type + " n " + n + " row " + r + " token " + t + " of " + tokens + " (order " + x.orderTokens(t) + "): "
+                                + got + " vs matrixDot " + expected);
                 format.dequantize(w, r * wRowBytes, wf, 0, n);
                 double exact = 0;
                 double scale = 0;

@@ -1,0 +1,232 @@
+package ignis.tensor;
+
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link QuantFormat#multiplyRows} for F32 and F16 weights with tokens that sum as lone tokens
+ * (ggml_vec_dot order; a continuous-batching step of many sequences sums them so). Tokens go
+ * {@link #TILE} at a time, each weight vector loaded once per tile and fused-multiply-added into
+ * every token's accumulators. A token's lanes take exactly the products, in the order, of
+ * {@link F32Format#dotVector} or {@link F16Format#dotVector} (per 32 values, accumulator j takes
+ * values 8j..8j+7; the same reduction and tail), so the bits are the same.
+ *
+ * <p>The activations come as floats ({@link MatrixInput#floats}); F16 rows are widened once, not
+ * once per token (widening is exact), and the F16 tail is summed in double as F16's dot does.
+ * Rows go in groups that stay in L2 while every tile passes over them. BF16 keeps its dot: ggml
+ * multiplies and adds there, unfused, and a flag choosing between the two costs this loop a third
+ * of its speed.
+ */
+final class FloatRows {
+    /** Tokens per tile: their 4 accumulators each and the weight vector fit AVX2's 16 registers. */
+    static final int TILE = 3;
+    /** Widened rows per group at most: a quarter of a typical L2, room left for the activations. */
+    private static final long GROUP_BYTES = 128 << 10;
+    private static final int MAX_GROUP = 64;
+
+    /** Per thread: the lone tokens' indices, a group's widened F16 rows and a buffer for one, the tiles' X lanes. */
+    private static final class Scratch {
+        int[] lone = new int[0];
+        MemorySegment rows = MemorySegment.NULL;
+        float[] buffer = new float[0];
+        final float[] lanes = new float[8 * TILE * MAX_GROUP];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private FloatRows() {
+    }
+
+    /**
+     * Values {@code [0, n)} of an F32 or F16 row at {@code src}+{@code srcOffset} as floats at
+     * {@code dst}+{@code dstOffset}; F16 through {@code buffer} (n floats at least): C2 vectorizes
+     * the half conversion into an array, not from one segment into another.
+     */
+    static void widen(GGMLType type, MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, int n, float[] buffer) {
+        if (type == GGMLType.F32) {
+            MemorySegment.copy(src, srcOffset, dst, dstOffset, 4L * n);
+        } else {
+            QuantFormat.of(type).dequantize(src, srcOffset, buffer, 0, n);
+            MemorySegment.copy(buffer, 0, dst, LittleEndian.FLOAT, dstOffset, n);
+        }
+    }
+
+    /** Bytes of a widened row of {@code n} values: a whole number of cache lines, so that each row starts on one. */
+    static long widenedBytes(int n) {
+        return (4L * n + 63) & -64;
+    }
+
+    /** A native segment of at least {@code bytes}, 64-byte aligned: {@code s} where it is large enough. */
+    static MemorySegment atLeast(MemorySegment s, long bytes) {
+        return s.byteSize() >= bytes ? s : Arena.ofAuto().allocate(bytes, 64);
+    }
+
+    /**
+     * The contract of {@link QuantFormat#multiplyRows} for {@code format} (F32 or F16) and
+     * {@code x} with floats: lone tokens by tiles, the others through {@link QuantFormat#matrixDot}.
+     */
+    static void multiplyRows(BlockFormat format, MemorySegment w, long wRowBytes, int rowStart, int rowEnd,
+            MatrixInput x, float[] out, int outOffset, int outStride) {
+        int n = x.length();
+        boolean half = format.type() == GGMLType.F16;
+        Scratch s = SCRATCH.get();
+        int lone = loneTokens(x, s);
+        long widened = widenedBytes(n);
+        int group = (int) Math.max(1, Math.min(MAX_GROUP, GROUP_BYTES / widened));
+        if (half) {
+            s.rows = atLeast(s.rows, widened * group);
+            s.buffer = s.buffer.length >= n ? s.buffer : new float[n];
+        }
+        for (int g = rowStart; g < rowEnd; g += group) {
+            int count = Math.min(group, rowEnd - g);
+            // the rows the tiles read: F32 in place, F16 widened
+            MemorySegment rows = w;
+            long first = g * wRowBytes;
+            long stride = wRowBytes;
+            if (half && lone > 0) {
+                for (int r = 0; r < count; r++) {
+                    widen(GGMLType.F16, w, (g + r) * wRowBytes, s.rows, r * widened, n, s.buffer);
+                }
+                rows = s.rows;
+                first = 0;
+                stride = widened;
+            }
+            multiplyLone(half, rows, first, stride, count, x, s, lone, out, outOffset + g, outStride);
+            // the other tokens while the group is in cache
+            for (int r = g; r < g + count && lone < x.tokens(); r++) {
+                for (int t = 0; t < x.tokens(); t++) {
+                    if (x.orderTokens(t) >= 2) {
+                        out[outOffset + t * outStride + r] = format.matrixDot(w, r * wRowBytes, x.rows(), t * x.rowBytes(), n, x.orderTokens(t));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The {@code count} rows at {@code first}, {@code stride} bytes apart, times the {@code lone}
+     * tokens of {@code s.lone}, into {@code out[at + t * outStride + row]}: the first token alone,
+     * then tiles, a last token left over alone too. Alone, with a third of a tile's operations per
+     * weight, the loads run further ahead of the arithmetic, and this first pass brings the rows
+     * from memory about 1.5 times as fast as a tile would; the tiles find them in cache.
+     */
+    private static void multiplyLone(boolean half, MemorySegment rows, long first, long stride, int count, MatrixInput x,
+            Scratch s, int lone, float[] out, int at, int outStride) {
+        for (int k = 0; k < lone; ) {
+            int tokens = k == 0 ? 1 : Math.min(TILE, lone - k);
+            if (tokens == 1) {
+                int t = s.lone[k];
+                for (int r = 0; r < count; r++) {
+                    out[at + t * outStride + r] = dotAlone(half, rows, first + r * stride, x, t);
+                }
+            } else {
+                sumLanes(rows, first, stride, count, x, s.lone, k, tokens, s.lanes);
+                for (int r = 0; r < count; r++) {
+                    for (int u = 0; u < tokens; u++) {
+                        int t = s.lone[k + u];
+                        float sum = VectorKernels.reduceLikeGgmlF32(s.lanes, 8 * (TILE * r + u));
+                        out[at + t * outStride + r] = addTail(half, sum, rows, first + r * stride, x, t);
+                    }
+                }
+            }
+            k += tokens;
+        }
+    }
+
+    /** Fills {@code s.lone} with the tokens of {@code x} that sum as lone ones; returns how many. */
+    private static int loneTokens(MatrixInput x, Scratch s) {
+        if (s.lone.length < x.tokens()) {
+            s.lone = new int[x.tokens()];
+        }
+        int lone = 0;
+        for (int t = 0; t < x.tokens(); t++) {
+            if (x.orderTokens(t) == 1) {
+                s.lone[lone++] = t;
+            }
+        }
+        return lone;
+    }
+
+    /** One token's dot with one row: F32's vector dot over the whole 32-value groups, then the type's tail. */
+    private static float dotAlone(boolean half, MemorySegment rows, long row, MatrixInput x, int t) {
+        float sum = F32Format.dotVector(rows, row, x.floats, t * x.floatRowBytes, x.length() & -32);
+        return addTail(half, sum, rows, row, x, t);
+    }
+
+    /**
+     * For each of {@code count} rows ({@code stride} bytes apart from {@code first} in
+     * {@code rows}) and each token of {@code lone[k..k+tokens)} (a short tile repeats its last
+     * token in the free places), X = (acc0 + acc2) + (acc1 + acc3) of its four accumulators over
+     * the whole 32-value groups, into {@code lanes[8 * (TILE * row + token)]}. The row loop is in
+     * here, not around the call: the checks before the inner loop are made once per group.
+     */
+    private static void sumLanes(MemorySegment rows, long first, long stride, int count, MatrixInput x, int[] lone, int k,
+            int tokens, float[] lanes) {
+        MemorySegment a = x.floats;
+        long a0 = lone[k] * x.floatRowBytes;
+        long a1 = lone[k + Math.min(1, tokens - 1)] * x.floatRowBytes;
+        long a2 = lone[k + Math.min(2, tokens - 1)] * x.floatRowBytes;
+        // i < body, not i + 32 <= n: only the first makes a counted loop, whose bounds checks C2 hoists
+        int body = x.length() & -32;
+        for (int r = 0; r < count; r++) {
+            long w = first + r * stride;
+            FloatVector s00 = FloatVector.zero(VectorKernels.FLOAT_256);
+            FloatVector s01 = s00, s02 = s00, s03 = s00;
+            FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+            for (int i = 0; i < body; i += 32) {
+                long wi = w + 4L * i;
+                long ai = 4L * i;
+                FloatVector w0 = load(rows, wi);
+                s00 = w0.fma(load(a, a0 + ai), s00);
+                s10 = w0.fma(load(a, a1 + ai), s10);
+                s20 = w0.fma(load(a, a2 + ai), s20);
+                FloatVector w1 = load(rows, wi + 32);
+                s01 = w1.fma(load(a, a0 + ai + 32), s01);
+                s11 = w1.fma(load(a, a1 + ai + 32), s11);
+                s21 = w1.fma(load(a, a2 + ai + 32), s21);
+                FloatVector w2 = load(rows, wi + 64);
+                s02 = w2.fma(load(a, a0 + ai + 64), s02);
+                s12 = w2.fma(load(a, a1 + ai + 64), s12);
+                s22 = w2.fma(load(a, a2 + ai + 64), s22);
+                FloatVector w3 = load(rows, wi + 96);
+                s03 = w3.fma(load(a, a0 + ai + 96), s03);
+                s13 = w3.fma(load(a, a1 + ai + 96), s13);
+                s23 = w3.fma(load(a, a2 + ai + 96), s23);
+            }
+            int at = 8 * TILE * r;
+            s00.add(s02).add(s01.add(s03)).intoArray(lanes, at);
+            s10.add(s12).add(s11.add(s13)).intoArray(lanes, at + 8);
+            s20.add(s22).add(s21.add(s23)).intoArray(lanes, at + 16);
+        }
+    }
+
+    private static FloatVector load(MemorySegment s, long offset) {
+        return FloatVector.fromMemorySegment(VectorKernels.FLOAT_256, s, offset, LittleEndian.ORDER);
+    }
+
+    /**
+     * {@code sum} (over the whole 32-value groups) plus token {@code t}'s products with the row at
+     * {@code rows}+{@code row} past them: in float for F32, in double for F16, as their dots add them.
+     */
+    private static float addTail(boolean half, float sum, MemorySegment rows, long row, MatrixInput x, int t) {
+        long a = t * x.floatRowBytes;
+        if (half) {
+            double wide = sum;
+            for (int i = x.length() & -32; i < x.length(); i++) {
+                wide += product(rows, row, x.floats, a, i);
+            }
+            return (float) wide;
+        }
+        for (int i = x.length() & -32; i < x.length(); i++) {
+            sum += product(rows, row, x.floats, a, i);
+        }
+        return sum;
+    }
+
+    private static float product(MemorySegment rows, long row, MemorySegment a, long aOffset, int i) {
+        return rows.get(LittleEndian.FLOAT, row + 4L * i) * a.get(LittleEndian.FLOAT, aOffset + 4L * i);
+    }
+}
