@@ -38,8 +38,14 @@ final class MultiplyRowsBench {
         GGMLType activationType = format.activationType();
         // copies of the matrix beyond the last-level cache (32 MiB here): weights come from memory, as in a model
         MemorySegment[] w = new MemorySegment[(int) (96L << 20) / (int) (type.bytesFor(n) * rows) + 1];
+        PackedMatrix[] packed = new PackedMatrix[w.length];
         for (int c = 0; c < w.length; c++) {
             w[c] = randomRows(type, rows, n, 1 + c);
+            // the repacked copy the model runs where the format has one
+            packed[c] = PackedMatrix.of(new Tensor("w" + c, type, new long[] {n, rows}, w[c]));
+            if (packed[c] != null) {
+                packed[c].pack(0, packed[c].groups());
+            }
         }
         MemorySegment a = randomRows(activationType, tokens, n, 0);
         MatrixInput x = new MatrixInput(activationType);
@@ -64,7 +70,12 @@ final class MultiplyRowsBench {
                         barrier.await();
                         long t0 = System.nanoTime();
                         for (int i = 0; i < iterations; i++) {
-                            format.multiplyRows(w[i % w.length], type.bytesFor(n), start, end, x, out, 0, rows);
+                            int c = i % w.length;
+                            if (packed[c] != null) {
+                                packed[c].multiplyRows(start, end, x, out, 0, rows);
+                            } else {
+                                format.multiplyRows(w[c], type.bytesFor(n), start, end, x, out, 0, rows);
+                            }
                             barrier.await();
                         }
                         if (timer && pass > 0) {
