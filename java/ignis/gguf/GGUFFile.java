@@ -94,7 +94,7 @@ public final class GGUFFile implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            return new GGUFFile(path, arena, mapping);
+            return new GGUFFile(path, arena, asNative(mapping, arena));
         } catch (java.nio.file.NoSuchFileException e) {
             arena.close();
             throw new GGUFException(path + ": no such file", e);
@@ -105,6 +105,16 @@ public final class GGUFFile implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * The mapped memory as a plain native segment of the same arena. The CPU kernels load
+     * vectors from weights and from native activation buffers; two segment classes at those
+     * loads make C2 inline both for each, and the larger tiled kernels then pass its inlining
+     * cutoff and run 3x slower (measured: tests/ignis/tensor/MultiplyRowsBench, -Dmapped).
+     */
+    private static MemorySegment asNative(MemorySegment mapping, Arena arena) {
+        return MemorySegment.ofAddress(mapping.address()).reinterpret(mapping.byteSize(), arena, null).asReadOnly();
     }
 
     private long readAlignment(GGUFCursor in) {

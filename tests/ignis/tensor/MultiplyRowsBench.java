@@ -13,6 +13,8 @@ import java.util.concurrent.CyclicBarrier;
  * {@code java --add-modules jdk.incubator.vector -XX:CompileCommand=inline,ignis.tensor.VectorKernels::*
  * -cp target/classes:target/test-classes ignis.tensor.MultiplyRowsBench [F32 F16 ...]}.
  * Prints billions of weight-times-activation elements (rows x length x tokens) per second.
+ * {@code -Dmapped=true} reads the weights from file mappings as they come from
+ * {@code FileChannel.map}, the case {@code GGUFFile} turns into plain native segments.
  */
 final class MultiplyRowsBench {
     private static final int[][] SHAPES = {{768, 2048}, {2048, 768}};
@@ -40,7 +42,7 @@ final class MultiplyRowsBench {
         MemorySegment[] w = new MemorySegment[(int) (96L << 20) / (int) (type.bytesFor(n) * rows) + 1];
         PackedMatrix[] packed = new PackedMatrix[w.length];
         for (int c = 0; c < w.length; c++) {
-            w[c] = randomRows(type, rows, n, 1 + c);
+            w[c] = Boolean.getBoolean("mapped") ? mapped(randomRows(type, rows, n, 1 + c)) : randomRows(type, rows, n, 1 + c);
             // the repacked copy the model runs where the format has one
             packed[c] = PackedMatrix.of(new Tensor("w" + c, type, new long[] {n, rows}, w[c]));
             if (packed[c] != null) {
@@ -92,6 +94,18 @@ final class MultiplyRowsBench {
             t.join();
         }
         return (double) rows * n * tokens * iterations / elapsed[0];
+    }
+
+    /** A copy of {@code s} in a mapped temporary file. */
+    private static MemorySegment mapped(MemorySegment s) throws java.io.IOException {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("bench", ".bin");
+        f.toFile().deleteOnExit();
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            Arena arena = Arena.ofAuto();
+            MemorySegment m = ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, s.byteSize(), arena);
+            m.copyFrom(s);
+            return m;
+        }
     }
 
     private static MemorySegment randomRows(GGMLType type, int rows, int n, long seed) {
