@@ -19,6 +19,15 @@ public record LevelStats(int concurrency, int requests, long ok, long failed, lo
 
     private static final double MS = 1e6;
 
+    /**
+     * Aggregate decode throughput while {@code concurrency} streams decode side by side:
+     * concurrency / TPOT p50. Unlike output tok/s it leaves out the time to first token, so it
+     * shows what batching the decode steps gains.
+     */
+    public double decodeTokensPerSecond() {
+        return concurrency * 1e3 / tpotP50Ms;
+    }
+
     public static LevelStats of(LoadResult run, MetricsSnapshot metricsAfter) {
         List<RequestResult> rs = run.results();
         double wall = run.wallNanos() / 1e9;

@@ -70,10 +70,14 @@ class ServeBenchmarkTest {
             assertEquals(1.0, report.speedup(levels.get(0)));
             // The fake serves requests independently: 4 at once should be well over twice 1 at once.
             assertTrue(report.speedup(levels.get(2)) > 2.0, "speed-up at 4: " + report.speedup(levels.get(2)));
+            assertEquals(1.0, report.decodeSpeedup(levels.get(0)));
+            // the fake's TPOT does not grow with concurrency: decode throughput scales with it
+            assertTrue(report.decodeSpeedup(levels.get(2)) > 2.5, "decode speed-up at 4: " + report.decodeSpeedup(levels.get(2)));
+            assertEquals(4 * 1e3 / levels.get(2).tpotP50Ms(), levels.get(2).decodeTokensPerSecond(), 1e-9);
             assertTrue(report.kvPoolReturnedToFull());
 
             String md = report.markdown();
-            assertTrue(md.contains("| concurrency | requests | output tok/s | speed-up vs c=1 | TTFT p50 ms | TTFT p99 ms | TPOT p50 ms | TPOT p99 ms |"), md);
+            assertTrue(md.contains("| concurrency | requests | output tok/s | speed-up vs c=1 | decode tok/s | decode speed-up | TTFT p50 ms | TTFT p99 ms | TPOT p50 ms | TPOT p99 ms |"), md);
             for (LevelStats s : levels) {
                 assertTrue(md.contains("\n| " + s.concurrency() + " | " + s.requests() + " | "), "row for " + s.concurrency() + ":\n" + md);
             }
