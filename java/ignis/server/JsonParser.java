@@ -44,6 +44,24 @@ public final class JsonParser {
         return value;
     }
 
+    /**
+     * Follows a path of map keys (String) and list indexes (Integer) from {@code root}; null where
+     * any step is missing or of another type, so callers can probe optional fields in one call.
+     */
+    public static Object at(Object root, Object... path) {
+        Object cur = root;
+        for (Object step : path) {
+            if (step instanceof String key && cur instanceof Map<?, ?> m) {
+                cur = m.get(key);
+            } else if (step instanceof Integer i && cur instanceof List<?> l && i >= 0 && i < l.size()) {
+                cur = l.get(i);
+            } else {
+                return null;
+            }
+        }
+        return cur;
+    }
+
     /** {@link #parse(String)} of UTF-8 bytes; malformed UTF-8 is an error at its byte offset. */
     public static Object parse(byte[] utf8) {
         return parse(decodeUtf8(utf8));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ignis.peer.PeerLibrary;
+import ignis.server.JsonParser;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +74,7 @@ class BenchCompareTest {
         assumePeer();
         GenerateCommandTest.Run r = bench("--json");
         assertEquals(0, r.exit(), r.err());
-        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out().trim());
+        Map<String, Object> json = (Map<String, Object>) JsonParser.parse(r.out().trim());
         List<Map<String, Object>> ours = (List<Map<String, Object>>) json.get("results");
         Map<String, Object> peer = (Map<String, Object>) json.get("llama_cpp");
         assertTrue(((String) peer.get("backend")).startsWith("llama.cpp b"), peer.toString());
@@ -86,13 +87,13 @@ class BenchCompareTest {
             assertEquals(TESTS[i], ours.get(i).get("test"));
             assertEquals(TESTS[i], theirs.get(i).get("test"));
             assertEquals(TESTS[i], ratios.get(i).get("test"));
-            double a = (Double) ours.get(i).get("tokens_per_second");
-            double b = (Double) theirs.get(i).get("tokens_per_second");
+            double a = ((Number) ours.get(i).get("tokens_per_second")).doubleValue();
+            double b = ((Number) theirs.get(i).get("tokens_per_second")).doubleValue();
             assertTrue(a > 0 && b > 0, r.out());
             // One rep: tokens/s is the test's tokens over its one timing.
             int tokens = Integer.parseInt(TESTS[i].substring(2));
-            assertEquals(tokens / (Double) ((List<Object>) theirs.get(i).get("seconds")).get(0), b, b * 1e-12);
-            assertEquals(a / b, (Double) ratios.get(i).get("ratio"), a / b * 1e-12);
+            assertEquals(tokens / ((Number) ((List<Object>) theirs.get(i).get("seconds")).get(0)).doubleValue(), b, b * 1e-12);
+            assertEquals(a / b, ((Number) ratios.get(i).get("ratio")).doubleValue(), a / b * 1e-12);
         }
     }
 

@@ -162,4 +162,17 @@ class JsonParserTest {
         }
         assertTrue(parsed > 0, "some damaged inputs are still valid JSON");
     }
+
+    @Test
+    void pathsIntoAStreamChunk() {
+        Object chunk = JsonParser.parse("{\"id\":\"c1\",\"object\":\"text_completion\",\"choices\":[{\"index\":0,"
+                + "\"text\":\"a\\\"b\\n\\u00e9\\\\\",\"finish_reason\":null}],\"usage\":{\"completion_tokens\":7}}");
+        assertEquals("a\"b\né\\", JsonParser.at(chunk, "choices", 0, "text"));
+        assertNull(JsonParser.at(chunk, "choices", 0, "finish_reason"));
+        assertEquals(7L, JsonParser.at(chunk, "usage", "completion_tokens"));
+        assertNull(JsonParser.at(chunk, "choices", 1, "text"));
+        assertNull(JsonParser.at(chunk, "choices", -1));
+        assertNull(JsonParser.at(chunk, "id", "x"));
+        assertEquals(chunk, JsonParser.at(chunk));
+    }
 }

@@ -52,7 +52,9 @@ class ServeUnderLoadTest {
             assertEquals(24.0, metrics.get("ignis_kv_blocks_free"));
             assertEquals(0.0, metrics.get("ignis_requests_running"));
             ServingStats stats = scheduler.stats();
-            assertTrue(stats.requestsCancelled() >= level.cancelled(), stats.toString());
+            // a stream the client dropped near its end may have finished before the server saw the
+            // disconnect: each accepted request ended one way or the other, none in between
+            assertEquals(level.ok() + level.cancelled(), stats.requestsFinished() + stats.requestsCancelled(), stats.toString());
             assertEquals(level.rejected(), stats.requestsRejected(), stats.toString());
         }
     }

@@ -1,5 +1,8 @@
 package ignis.server.bench;
 
+import ignis.server.JsonParseException;
+import ignis.server.JsonParser;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -85,10 +88,10 @@ public final class SseCompletionClient {
         String text = new String(body.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
         String message = null;
         try {
-            if (MiniJson.at(MiniJson.parse(text), "error", "message") instanceof String s) {
+            if (JsonParser.at(JsonParser.parse(text), "error", "message") instanceof String s) {
                 message = s;
             }
-        } catch (IllegalArgumentException notJson) {
+        } catch (JsonParseException notJson) {
             // Keep the raw body below: a proxy's HTML page says more than nothing.
         }
         if (message == null) {
@@ -163,25 +166,25 @@ public final class SseCompletionClient {
         }
         Object chunk;
         try {
-            chunk = MiniJson.parse(data);
-        } catch (IllegalArgumentException e) {
+            chunk = JsonParser.parse(data);
+        } catch (JsonParseException e) {
             rec.fail("bad chunk: " + e.getMessage());
             return true;
         }
-        if (MiniJson.at(chunk, "error") != null) {
-            Object msg = MiniJson.at(chunk, "error", "message");
+        if (JsonParser.at(chunk, "error") != null) {
+            Object msg = JsonParser.at(chunk, "error", "message");
             rec.fail("error event: " + (msg != null ? msg : data));
             return true;
         }
-        if (MiniJson.at(chunk, "choices", 0, "text") instanceof String text && !text.isEmpty()) {
+        if (JsonParser.at(chunk, "choices", 0, "text") instanceof String text && !text.isEmpty()) {
             rec.token(now);
         } else {
             rec.emptyChunks++;
         }
-        if (MiniJson.at(chunk, "choices", 0, "finish_reason") instanceof String reason) {
+        if (JsonParser.at(chunk, "choices", 0, "finish_reason") instanceof String reason) {
             rec.finishReason = reason;
         }
-        if (MiniJson.at(chunk, "usage", "completion_tokens") instanceof Double n) {
+        if (JsonParser.at(chunk, "usage", "completion_tokens") instanceof Number n) {
             rec.usageTokens = n.intValue();
         }
         if (cancelAfterTokens > 0 && rec.tokenCount >= cancelAfterTokens && rec.finishReason == null) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ignis.IgnisException;
 import ignis.cli.Json;
+import ignis.server.JsonParser;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,13 +87,13 @@ class ServeBenchmarkTest {
 
             Map<String, Object> json = report.json();
             String text = Json.write(json);
-            Object parsed = MiniJson.parse(text);
-            assertEquals(3, ((List<?>) MiniJson.at(parsed, "levels")).size());
-            assertEquals(4.0, MiniJson.at(parsed, "levels", 2, "concurrency"));
-            assertEquals(64.0, MiniJson.at(parsed, "levels", 2, "output_tokens"));
-            assertEquals(0.0, MiniJson.at(parsed, "levels", 0, "metrics_after", "kv_blocks_used"));
-            assertTrue(MiniJson.at(parsed, "levels", 1, "ttft_ms", "p99") instanceof Double);
-            assertEquals(Boolean.TRUE, MiniJson.at(parsed, "kv_pool_returned_to_full"));
+            Object parsed = JsonParser.parse(text);
+            assertEquals(3, ((List<?>) JsonParser.at(parsed, "levels")).size());
+            assertEquals(4L, JsonParser.at(parsed, "levels", 2, "concurrency"));
+            assertEquals(64L, JsonParser.at(parsed, "levels", 2, "output_tokens"));
+            assertEquals(0.0, ((Number) JsonParser.at(parsed, "levels", 0, "metrics_after", "kv_blocks_used")).doubleValue());
+            assertTrue(JsonParser.at(parsed, "levels", 1, "ttft_ms", "p99") instanceof Double);
+            assertEquals(Boolean.TRUE, JsonParser.at(parsed, "kv_pool_returned_to_full"));
         }
     }
 

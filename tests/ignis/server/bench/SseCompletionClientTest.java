@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ignis.server.JsonParser;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -59,12 +60,12 @@ class SseCompletionClientTest {
     @Test
     void sendsAGreedyStreamingIgnoreEosBody() {
         client.complete(0, new CompletionRequest("say \"hi\"", 3));
-        Object body = MiniJson.parse(fake.lastBody);
-        assertEquals("say \"hi\"", MiniJson.at(body, "prompt"));
-        assertEquals(3.0, MiniJson.at(body, "max_tokens"));
-        assertEquals(0.0, MiniJson.at(body, "temperature"));
-        assertEquals(Boolean.TRUE, MiniJson.at(body, "stream"));
-        assertEquals(Boolean.TRUE, MiniJson.at(body, "ignore_eos"));
+        Object body = JsonParser.parse(fake.lastBody);
+        assertEquals("say \"hi\"", JsonParser.at(body, "prompt"));
+        assertEquals(3L, JsonParser.at(body, "max_tokens"));
+        assertEquals(0L, JsonParser.at(body, "temperature"));
+        assertEquals(Boolean.TRUE, JsonParser.at(body, "stream"));
+        assertEquals(Boolean.TRUE, JsonParser.at(body, "ignore_eos"));
     }
 
     @Test
