@@ -16,8 +16,9 @@ import java.util.Map;
  * @param mix               the prompts and max_tokens drawn from
  * @param cancelFraction    share of requests closed mid-stream (0 = none)
  * @param cancelAfterTokens tokens a cancelled request reads before closing
- * @param warmupRequests    requests run one at a time before the first level, not reported: the
- *                          server's first requests pay for JIT compilation
+ * @param warmupRequests    requests run one at a time before the first level, then one round at
+ *                          the highest level (none when 0), not reported: the server's first
+ *                          requests at each batch size pay for JIT compilation
  * @param requestTimeout    whole-request limit
  * @param metricsSettle     how long to wait after a level for the server to report idle with its
  *                          KV pool full before recording the metrics anyway

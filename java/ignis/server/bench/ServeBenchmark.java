@@ -4,6 +4,7 @@ import ignis.IgnisException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -44,16 +45,26 @@ public final class ServeBenchmark {
         }
     }
 
+    /**
+     * The warm-up requests one at a time, then, where a level runs more than one, a round at the
+     * highest concurrency: every step size the levels will see is JIT-compiled before any is timed
+     * (otherwise compiling them takes a core from the first levels that need them).
+     */
     private static void warmup(URI base, ServeBenchOptions options, ProgressSink progress, LoadGenerator load) {
         int n = options.warmupRequests();
         if (n == 0) {
             return;
         }
+        int widest = Arrays.stream(options.levels()).max().orElse(1);
+        int total = n + (widest > 1 ? widest : 0);
         AtomicInteger done = new AtomicInteger();
-        LoadResult warm = load.run(LoadPlan.of(1, n, options.mix()), r -> progress.warmup(done.incrementAndGet(), n));
+        LoadResult warm = load.run(LoadPlan.of(1, n, options.mix()), r -> progress.warmup(done.incrementAndGet(), total));
         boolean unreachable = warm.results().stream().allMatch(r -> r.outcome() == Outcome.FAILED && r.httpStatus() == 0);
         if (unreachable) {
             throw new IgnisException("bench-serve: no answer from " + base + ": " + warm.results().getFirst().error());
+        }
+        if (widest > 1) {
+            load.run(LoadPlan.of(widest, widest, options.mix()), r -> progress.warmup(done.incrementAndGet(), total));
         }
     }
 }

@@ -52,10 +52,10 @@ class ServeBenchmarkTest {
                     .withMetricsSettle(Duration.ofSeconds(2));
             ServeBenchReport report = ServeBenchmark.run(fake.base(), options, progress);
 
-            assertEquals(1, warm.get());
+            assertEquals(1 + 4, warm.get(), "one request alone, then a round at the highest level");
             assertEquals(List.of("start 1 4", "done 1 4", "finished 1", "start 2 4", "done 2 4", "finished 2",
                     "start 4 8", "done 4 8", "finished 4"), events);
-            assertEquals(1 + 4 + 4 + 8, fake.requests.get());
+            assertEquals(1 + 4 + 4 + 4 + 8, fake.requests.get());
             assertEquals(4, fake.maxInFlight.get());
             List<LevelStats> levels = report.levels();
             assertEquals(3, levels.size());
