@@ -6,12 +6,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@link QuantFormat#multiplyRows} for F32 and F16 weights with tokens that sum as lone tokens
- * (ggml_vec_dot order; a continuous-batching step of many sequences sums them so). Tokens go
- * {@link #TILE} at a time, each weight vector loaded once per tile and fused-multiply-added into
- * every token's accumulators. A token's lanes take exactly the products, in the order, of
- * {@link F32Format#dotVector} or {@link F16Format#dotVector} (per 32 values, accumulator j takes
- * values 8j..8j+7; the same reduction and tail), so the bits are the same.
+ * {@link QuantFormat#multiplyRows} for F32 and F16 weights, in both of llama.cpp's orders. Tokens
+ * that sum as lone tokens (ggml_vec_dot order; a continuous-batching step of many sequences sums
+ * them so) go {@link #TILE} at a time, each weight vector loaded once per tile and
+ * fused-multiply-added into every token's accumulators. A token's lanes take exactly the
+ * products, in the order, of {@link F32Format#dotVector} or {@link F16Format#dotVector} (per 32
+ * values, accumulator j takes values 8j..8j+7; the same reduction and tail), so the bits are the
+ * same. Tokens of a batch (a prompt) sum in tinyBLAS order, {@link #BATCH_ROWS} rows by
+ * {@link #TILE} tokens per pass, with the bits of {@link GgmlOrder#tinyBlasDot}.
  *
  * <p>The activations come as floats ({@link MatrixInput#floats}); F16 rows are widened once, not
  * once per token (widening is exact), and the F16 tail is summed in double as F16's dot does.
@@ -22,16 +24,19 @@ import java.lang.foreign.MemorySegment;
 final class FloatRows {
     /** Tokens per tile: their 4 accumulators each and the weight vector fit AVX2's 16 registers. */
     static final int TILE = 3;
+    /** Rows per batch-order tile: 4 x {@link #TILE} accumulators, 3 token vectors and a weight vector are AVX2's 16 registers. */
+    static final int BATCH_ROWS = 4;
     /** Widened rows per group at most: a quarter of a typical L2, room left for the activations. */
     private static final long GROUP_BYTES = 128 << 10;
     private static final int MAX_GROUP = 64;
 
-    /** Per thread: the lone tokens' indices, a group's widened F16 rows and a buffer for one, the tiles' X lanes. */
+    /** Per thread: the lone and the batch-order tokens' indices, a group's widened F16 rows and a buffer for one, the tiles' lanes. */
     private static final class Scratch {
         int[] lone = new int[0];
+        int[] batched = new int[0];
         MemorySegment rows = MemorySegment.NULL;
         float[] buffer = new float[0];
-        final float[] lanes = new float[8 * TILE * MAX_GROUP];
+        final float[] lanes = new float[8 * TILE * Math.max(MAX_GROUP, BATCH_ROWS)];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -65,14 +70,16 @@ final class FloatRows {
 
     /**
      * The contract of {@link QuantFormat#multiplyRows} for {@code format} (F32 or F16) and
-     * {@code x} with floats: lone tokens by tiles, the others through {@link QuantFormat#matrixDot}.
+     * {@code x} with floats: lone tokens by {@link #multiplyLone}, batch-order tokens by
+     * {@link #multiplyBatched}, each group of rows for both while it is in cache.
      */
     static void multiplyRows(BlockFormat format, MemorySegment w, long wRowBytes, int rowStart, int rowEnd,
             MatrixInput x, float[] out, int outOffset, int outStride) {
         int n = x.length();
         boolean half = format.type() == GGMLType.F16;
         Scratch s = SCRATCH.get();
-        int lone = loneTokens(x, s);
+        int lone = selectTokens(x, s, false);
+        int batched = selectTokens(x, s, true);
         long widened = widenedBytes(n);
         int group = (int) Math.max(1, Math.min(MAX_GROUP, GROUP_BYTES / widened));
         if (half) {
@@ -85,7 +92,7 @@ final class FloatRows {
             MemorySegment rows = w;
             long first = g * wRowBytes;
             long stride = wRowBytes;
-            if (half && lone > 0) {
+            if (half) {
                 for (int r = 0; r < count; r++) {
                     widen(GGMLType.F16, w, (g + r) * wRowBytes, s.rows, r * widened, n, s.buffer);
                 }
@@ -94,15 +101,94 @@ final class FloatRows {
                 stride = widened;
             }
             multiplyLone(half, rows, first, stride, count, x, s, lone, out, outOffset + g, outStride);
-            // the other tokens while the group is in cache
-            for (int r = g; r < g + count && lone < x.tokens(); r++) {
-                for (int t = 0; t < x.tokens(); t++) {
-                    if (x.orderTokens(t) >= 2) {
-                        out[outOffset + t * outStride + r] = format.matrixDot(w, r * wRowBytes, x.rows(), t * x.rowBytes(), n, x.orderTokens(t));
+            multiplyBatched(rows, first, stride, count, x, s, batched, out, outOffset + g, outStride);
+        }
+    }
+
+    /**
+     * The {@code count} rows at {@code first}, {@code stride} bytes apart, times the
+     * {@code batched} tokens of {@code s.batched} in tinyBLAS order ({@link GgmlOrder#tinyBlasDot}:
+     * one 8-lane accumulator per output, fused multiply-adds along the row, the tail added after),
+     * {@link #BATCH_ROWS} rows by {@link #TILE} tokens per pass; a short tile repeats its last row
+     * or token, whose output is then written more than once.
+     */
+    private static void multiplyBatched(MemorySegment rows, long first, long stride, int count, MatrixInput x,
+            Scratch s, int batched, float[] out, int at, int outStride) {
+        int n = x.length();
+        int body = n & -8;
+        for (int r0 = 0; r0 < count; r0 += BATCH_ROWS) {
+            for (int k = 0; k < batched; k += TILE) {
+                sumBatchLanes(rows, first, stride, r0, count, x, s.batched, k, batched, body, s.lanes);
+                for (int i = 0; i < BATCH_ROWS && r0 + i < count; i++) {
+                    long row = first + (r0 + i) * stride;
+                    for (int u = 0; u < TILE && k + u < batched; u++) {
+                        int t = s.batched[k + u];
+                        int l = 8 * (TILE * i + u);
+                        float sum = GgmlOrder.sumLanes(s.lanes[l], s.lanes[l + 1], s.lanes[l + 2], s.lanes[l + 3],
+                                s.lanes[l + 4], s.lanes[l + 5], s.lanes[l + 6], s.lanes[l + 7]);
+                        long a = t * x.floatRowBytes;
+                        for (int j = body; j < n; j++) {
+                            sum += product(rows, row, x.floats, a, j);
+                        }
+                        out[at + t * outStride + r0 + i] = sum;
                     }
                 }
             }
         }
+    }
+
+    /**
+     * The accumulators of rows {@code r0..r0+3} (the last of {@code count} standing in past it)
+     * and tokens {@code tokens[k..k+2]} (likewise) over the first {@code body} values, into
+     * {@code lanes[8 * (TILE * row + token)]}.
+     */
+    private static void sumBatchLanes(MemorySegment rows, long first, long stride, int r0, int count, MatrixInput x,
+            int[] tokens, int k, int batched, int body, float[] lanes) {
+        MemorySegment a = x.floats;
+        long w0 = first + r0 * stride;
+        long w1 = first + Math.min(r0 + 1, count - 1) * stride;
+        long w2 = first + Math.min(r0 + 2, count - 1) * stride;
+        long w3 = first + Math.min(r0 + 3, count - 1) * stride;
+        long a0 = tokens[k] * x.floatRowBytes;
+        long a1 = tokens[Math.min(k + 1, batched - 1)] * x.floatRowBytes;
+        long a2 = tokens[Math.min(k + 2, batched - 1)] * x.floatRowBytes;
+        FloatVector c00 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
+        for (int i = 0; i < body; i += 8) {
+            long o = 4L * i;
+            FloatVector x0 = load(a, a0 + o);
+            FloatVector x1 = load(a, a1 + o);
+            FloatVector x2 = load(a, a2 + o);
+            FloatVector v = load(rows, w0 + o);
+            c00 = v.fma(x0, c00);
+            c01 = v.fma(x1, c01);
+            c02 = v.fma(x2, c02);
+            v = load(rows, w1 + o);
+            c10 = v.fma(x0, c10);
+            c11 = v.fma(x1, c11);
+            c12 = v.fma(x2, c12);
+            v = load(rows, w2 + o);
+            c20 = v.fma(x0, c20);
+            c21 = v.fma(x1, c21);
+            c22 = v.fma(x2, c22);
+            v = load(rows, w3 + o);
+            c30 = v.fma(x0, c30);
+            c31 = v.fma(x1, c31);
+            c32 = v.fma(x2, c32);
+        }
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, 8);
+        c02.intoArray(lanes, 16);
+        c10.intoArray(lanes, 24);
+        c11.intoArray(lanes, 32);
+        c12.intoArray(lanes, 40);
+        c20.intoArray(lanes, 48);
+        c21.intoArray(lanes, 56);
+        c22.intoArray(lanes, 64);
+        c30.intoArray(lanes, 72);
+        c31.intoArray(lanes, 80);
+        c32.intoArray(lanes, 88);
     }
 
     /**
@@ -135,18 +221,23 @@ final class FloatRows {
         }
     }
 
-    /** Fills {@code s.lone} with the tokens of {@code x} that sum as lone ones; returns how many. */
-    private static int loneTokens(MatrixInput x, Scratch s) {
+    /**
+     * Fills {@code s.batched} (when {@code batchOrder}) or {@code s.lone} with the tokens of
+     * {@code x} that sum in that order; returns how many.
+     */
+    private static int selectTokens(MatrixInput x, Scratch s, boolean batchOrder) {
         if (s.lone.length < x.tokens()) {
             s.lone = new int[x.tokens()];
+            s.batched = new int[x.tokens()];
         }
-        int lone = 0;
+        int[] into = batchOrder ? s.batched : s.lone;
+        int count = 0;
         for (int t = 0; t < x.tokens(); t++) {
-            if (x.orderTokens(t) == 1) {
-                s.lone[lone++] = t;
+            if ((x.orderTokens(t) >= 2) == batchOrder) {
+                into[count++] = t;
             }
         }
-        return lone;
+        return count;
     }
 
     /** One token's dot with one row: F32's vector dot over the whole 32-value groups, then the type's tail. */

@@ -145,7 +145,7 @@ public final class MatrixInput {
     /**
      * Makes the extra layouts the kernels of {@code weightType} read, where they apply: splatted
      * values for the packed Q4_0/Q4_K kernels, quants as floats for the Q8_0 prefill kernel, the
-     * rows as floats for F32/F16 weights when some token sums as a lone one.
+     * rows as floats for F32/F16 weights.
      * Call once per input before handing it to the kernels (not thread-safe).
      */
     public void prepareFor(GGMLType weightType) {
@@ -158,7 +158,7 @@ public final class MatrixInput {
                 }
             }
             case F32, F16 -> {
-                if (!hasFloats && VectorKernels.ENABLED && type == weightType && anyLoneToken()) {
+                if (!hasFloats && VectorKernels.ENABLED && type == weightType && tokens > 0) {
                     widen();
                     hasFloats = true;
                 }
@@ -166,16 +166,6 @@ public final class MatrixInput {
             default -> {
             }
         }
-    }
-
-    /** Whether some token sums in ggml_vec_dot order, the one {@link FloatRows} takes. */
-    private boolean anyLoneToken() {
-        for (int t = 0; t < tokens; t++) {
-            if (orderTokens(t) == 1) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Fills {@link #floats} (exact: every F16 value is a float), each row from a 64-byte boundary. */

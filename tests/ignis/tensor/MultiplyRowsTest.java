@@ -110,11 +110,7 @@ class MultiplyRowsTest {
             assertTrue(x.unpacked, type + ": activations from our quantizer unpack");
         }
         if (VectorKernels.ENABLED && (type == GGMLType.F32 || type == GGMLType.F16)) {
-            boolean anyLone = false;
-            for (int t = 0; t < tokens; t++) {
-                anyLone |= x.orderTokens(t) == 1;
-            }
-            assertEquals(anyLone, x.hasFloats, type + ": floats for the token tiles exactly when some token sums alone");
+            assertTrue(x.hasFloats, type + ": floats for the token tiles, in either order");
         }
         float[] out = poisoned(rows * tokens);
         format.multiplyRows(w, wRowBytes, rowStart, rowEnd, x, out, 0, rows);
