@@ -48,7 +48,11 @@ final class FormatTestSupport {
 
     /** {@code rows} rows of {@code n} Gaussian values quantized to {@code type}, in a heap segment. */
     static MemorySegment quantizedRows(java.util.SplittableRandom random, GGMLType type, int rows, int n) {
-        MemorySegment s = MemorySegment.ofArray(new byte[(int) (type.bytesFor(n) * rows)]);
+        return quantizeRows(random, type, rows, n, MemorySegment.ofArray(new byte[(int) (type.bytesFor(n) * rows)]));
+    }
+
+    /** Fills {@code s} with {@code rows} rows of {@code n} Gaussian values quantized to {@code type}; returns it. */
+    static MemorySegment quantizeRows(java.util.SplittableRandom random, GGMLType type, int rows, int n, MemorySegment s) {
         float[] row = new float[n];
         for (int r = 0; r < rows; r++) {
             for (int i = 0; i < n; i++) {

@@ -108,16 +108,9 @@ final class MultiplyRowsBench {
         }
     }
 
+    /** Gaussian rows quantized to {@code type} in native memory, as a model's weights are. */
     private static MemorySegment randomRows(GGMLType type, int rows, int n, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        MemorySegment s = Arena.ofAuto().allocate(type.bytesFor(n) * rows, 64);
-        float[] row = new float[n];
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < n; i++) {
-                row[i] = (float) random.nextGaussian();
-            }
-            QuantFormat.of(type).quantize(row, 0, s, r * type.bytesFor(n), n);
-        }
-        return s;
+        return FormatTestSupport.quantizeRows(new SplittableRandom(seed), type, rows, n,
+                Arena.ofAuto().allocate(type.bytesFor(n) * rows, 64));
     }
 }
