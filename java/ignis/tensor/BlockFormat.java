@@ -77,7 +77,7 @@ abstract class BlockFormat implements QuantFormat {
     }
 
     /**
-     * F32 and F16 with activations as floats through {@link FloatRows}. Otherwise two rows at
+     * F32, F16 and BF16 with activations as floats through {@link FloatRows}. Otherwise two rows at
      * a time through {@link #dotTwoRows} where the format has such a kernel and the
      * activations are unpacked; everything else one dot at a time. The two rows of a pass lie
      * half the range apart: two separate streams from memory keep more loads in flight than one

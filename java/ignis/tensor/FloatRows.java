@@ -6,7 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@link QuantFormat#multiplyRows} for F32 and F16 weights, in both of llama.cpp's orders. Tokens
+ * {@link QuantFormat#multiplyRows} for F32, F16 and BF16 weights, in both of llama.cpp's orders. Tokens
  * that sum as lone tokens (ggml_vec_dot order; a continuous-batching step of many sequences sums
  * them so) go {@link #TILE} at a time, each weight vector loaded once per tile and
  * fused-multiply-added into every token's accumulators. A token's lanes take exactly the
@@ -17,9 +17,10 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The activations come as floats ({@link MatrixInput#floats}); F16 rows are widened once, not
  * once per token (widening is exact), and the F16 tail is summed in double as F16's dot does.
- * Rows go in groups that stay in L2 while every tile passes over them. BF16 keeps its dot: ggml
- * multiplies and adds there, unfused, and a flag choosing between the two costs this loop a third
- * of its speed.
+ * Rows go in groups that stay in L2 while every tile passes over them. BF16's lone tokens keep
+ * its dot: ggml multiplies and adds there, unfused, and a flag choosing between the two costs
+ * the lone tiles a third of their speed; its batch tokens take the tinyBLAS tiles (fused there
+ * too), rows widened as F16's are.
  */
 final class FloatRows {
     /** Tokens per tile: their 4 accumulators each and the weight vector fit AVX2's 16 registers. */
@@ -30,7 +31,7 @@ final class FloatRows {
     private static final long GROUP_BYTES = 128 << 10;
     private static final int MAX_GROUP = 64;
 
-    /** Per thread: the lone and the batch-order tokens' indices, a group's widened F16 rows and a buffer for one, the tiles' lanes. */
+    /** Per thread: the lone and the batch-order tokens' indices, a group's widened F16 or BF16 rows and a buffer for one, the tiles' lanes. */
     private static final class Scratch {
         int[] lone = new int[0];
         int[] batched = new int[0];
@@ -45,8 +46,8 @@ final class FloatRows {
     }
 
     /**
-     * Values {@code [0, n)} of an F32 or F16 row at {@code src}+{@code srcOffset} as floats at
-     * {@code dst}+{@code dstOffset}; F16 through {@code buffer} (n floats at least): C2 vectorizes
+     * Values {@code [0, n)} of an F32, F16 or BF16 row at {@code src}+{@code srcOffset} as floats at
+     * {@code dst}+{@code dstOffset}; the others through {@code buffer} (n floats at least): C2 vectorizes
      * the half conversion into an array, not from one segment into another.
      */
     static void widen(GGMLType type, MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, int n, float[] buffer) {
@@ -77,30 +78,41 @@ final class FloatRows {
             MatrixInput x, float[] out, int outOffset, int outStride) {
         int n = x.length();
         boolean half = format.type() == GGMLType.F16;
+        boolean brain = format.type() == GGMLType.BF16;
         Scratch s = SCRATCH.get();
         int lone = selectTokens(x, s, false);
         int batched = selectTokens(x, s, true);
+        // the rows the tiles read: F32 in place, F16 and BF16 widened (BF16 only for batch tokens)
+        boolean widenRows = half || (brain && batched > 0);
         long widened = widenedBytes(n);
         int group = (int) Math.max(1, Math.min(MAX_GROUP, GROUP_BYTES / widened));
-        if (half) {
+        if (widenRows) {
             s.rows = atLeast(s.rows, widened * group);
             s.buffer = s.buffer.length >= n ? s.buffer : new float[n];
         }
         for (int g = rowStart; g < rowEnd; g += group) {
             int count = Math.min(group, rowEnd - g);
-            // the rows the tiles read: F32 in place, F16 widened
             MemorySegment rows = w;
             long first = g * wRowBytes;
             long stride = wRowBytes;
-            if (half) {
+            if (widenRows) {
                 for (int r = 0; r < count; r++) {
-                    widen(GGMLType.F16, w, (g + r) * wRowBytes, s.rows, r * widened, n, s.buffer);
+                    widen(format.type(), w, (g + r) * wRowBytes, s.rows, r * widened, n, s.buffer);
                 }
                 rows = s.rows;
                 first = 0;
                 stride = widened;
             }
-            multiplyLone(half, rows, first, stride, count, x, s, lone, out, outOffset + g, outStride);
+            if (brain) {
+                for (int k = 0; k < lone; k++) {
+                    int t = s.lone[k];
+                    for (int r = g; r < g + count; r++) {
+                        out[outOffset + t * outStride + r] = format.matrixDot(w, r * wRowBytes, x.rows(), t * x.rowBytes(), n, 1);
+                    }
+                }
+            } else {
+                multiplyLone(half, rows, first, stride, count, x, s, lone, out, outOffset + g, outStride);
+            }
             multiplyBatched(rows, first, stride, count, x, s, batched, out, outOffset + g, outStride);
         }
     }

@@ -52,7 +52,7 @@ public final class MatrixInput {
     boolean hasQuantFloats;
 
     /**
-     * For F32 and F16 weights (see {@link #prepareFor}): the rows as floats, for {@link FloatRows},
+     * For F32, F16 and BF16 weights (see {@link #prepareFor}): the rows as floats, for {@link FloatRows},
      * token t at byte {@code t * floatRowBytes}; valid while {@link #hasFloats}. Native and 64-byte
      * aligned: a heap array's values start 16 bytes into the object, and half of the 32-byte loads
      * from it would straddle two cache lines.
@@ -145,7 +145,7 @@ public final class MatrixInput {
     /**
      * Makes the extra layouts the kernels of {@code weightType} read, where they apply: splatted
      * values for the packed Q4_0/Q4_K kernels, quants as floats for the Q8_0 prefill kernel, the
-     * rows as floats for F32/F16 weights.
+     * rows as floats for F32/F16/BF16 weights.
      * Call once per input before handing it to the kernels (not thread-safe).
      */
     public void prepareFor(GGMLType weightType) {
@@ -157,7 +157,7 @@ public final class MatrixInput {
                     hasQuantFloats = true;
                 }
             }
-            case F32, F16 -> {
+            case F32, F16, BF16 -> {
                 if (!hasFloats && VectorKernels.ENABLED && type == weightType && tokens > 0) {
                     widen();
                     hasFloats = true;
@@ -168,7 +168,7 @@ public final class MatrixInput {
         }
     }
 
-    /** Fills {@link #floats} (exact: every F16 value is a float), each row from a 64-byte boundary. */
+    /** Fills {@link #floats} (exact: every F16 and BF16 value is a float), each row from a 64-byte boundary. */
     private void widen() {
         floatRowBytes = FloatRows.widenedBytes(length);
         floats = FloatRows.atLeast(floats, floatRowBytes * tokens);

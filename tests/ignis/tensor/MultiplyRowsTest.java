@@ -109,7 +109,7 @@ class MultiplyRowsTest {
         if (VectorKernels.ENABLED && (activationType == GGMLType.Q8_0 || activationType == GGMLType.Q8_K)) {
             assertTrue(x.unpacked, type + ": activations from our quantizer unpack");
         }
-        if (VectorKernels.ENABLED && (type == GGMLType.F32 || type == GGMLType.F16)) {
+        if (VectorKernels.ENABLED && (type == GGMLType.F32 || type == GGMLType.F16 || type == GGMLType.BF16)) {
             assertTrue(x.hasFloats, type + ": floats for the token tiles, in either order");
         }
         float[] out = poisoned(rows * tokens);
