@@ -157,8 +157,10 @@ public final class MatrixInput {
                     hasQuantFloats = true;
                 }
             }
+            // BF16 only for batch-order tokens: its lone tokens keep its own dot (see FloatRows)
             case F32, F16, BF16 -> {
-                if (!hasFloats && VectorKernels.ENABLED && type == weightType && tokens > 0) {
+                if (!hasFloats && VectorKernels.ENABLED && type == weightType && tokens > 0
+                        && (weightType != GGMLType.BF16 || anyBatchOrderToken())) {
                     widen();
                     hasFloats = true;
                 }
@@ -166,6 +168,15 @@ public final class MatrixInput {
             default -> {
             }
         }
+    }
+
+    private boolean anyBatchOrderToken() {
+        for (int t = 0; t < tokens; t++) {
+            if (orderTokens(t) >= 2) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Fills {@link #floats} (exact: every F16 and BF16 value is a float), each row from a 64-byte boundary. */

@@ -109,8 +109,15 @@ class MultiplyRowsTest {
         if (VectorKernels.ENABLED && (activationType == GGMLType.Q8_0 || activationType == GGMLType.Q8_K)) {
             assertTrue(x.unpacked, type + ": activations from our quantizer unpack");
         }
-        if (VectorKernels.ENABLED && (type == GGMLType.F32 || type == GGMLType.F16 || type == GGMLType.BF16)) {
+        if (VectorKernels.ENABLED && (type == GGMLType.F32 || type == GGMLType.F16)) {
             assertTrue(x.hasFloats, type + ": floats for the token tiles, in either order");
+        }
+        if (VectorKernels.ENABLED && type == GGMLType.BF16) {
+            boolean anyBatchOrder = false;
+            for (int t = 0; t < tokens; t++) {
+                anyBatchOrder |= x.orderTokens(t) >= 2;
+            }
+            assertEquals(anyBatchOrder, x.hasFloats, "BF16: floats for the batch-order tiles only");
         }
         float[] out = poisoned(rows * tokens);
         format.multiplyRows(w, wRowBytes, rowStart, rowEnd, x, out, 0, rows);
