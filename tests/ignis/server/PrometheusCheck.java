@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import ignis.server.bench.MetricsSnapshot;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,7 +51,7 @@ final class PrometheusCheck {
                 }
                 String family = family(name, types);
                 assertTrue(types.containsKey(family), "sample before its TYPE: " + line);
-                double value = value(m.group(4));
+                double value = MetricsSnapshot.parseValue(m.group(4));
                 series.put(name + (m.group(2) == null ? "" : m.group(2)), value);
                 if (name.endsWith("_bucket")) {
                     Double previous = lastBucket.put(family, value);
@@ -76,14 +77,5 @@ final class PrometheusCheck {
             }
         }
         return name;
-    }
-
-    private static double value(String s) {
-        return switch (s) {
-            case "+Inf" -> Double.POSITIVE_INFINITY;
-            case "-Inf" -> Double.NEGATIVE_INFINITY;
-            case "NaN" -> Double.NaN;
-            default -> Double.parseDouble(s);
-        };
     }
 }

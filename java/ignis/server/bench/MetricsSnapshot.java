@@ -117,7 +117,8 @@ public record MetricsSnapshot(Map<String, Double> series) {
         return -1;
     }
 
-    private static double parseValue(String s) {
+    /** A sample value of Prometheus' text format: a float, +Inf, -Inf or NaN. */
+    public static double parseValue(String s) {
         return switch (s) {
             case "+Inf" -> Double.POSITIVE_INFINITY;
             case "-Inf" -> Double.NEGATIVE_INFINITY;

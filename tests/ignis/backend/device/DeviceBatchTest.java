@@ -19,9 +19,9 @@ import ignis.runtime.EngineOptions;
 import ignis.runtime.GenerationParams;
 import ignis.runtime.GenerationResult;
 import ignis.runtime.serving.BatchScheduler;
+import ignis.runtime.serving.Collector;
 import ignis.runtime.serving.CompletionRequest;
 import ignis.runtime.serving.SchedulerOptions;
-import ignis.runtime.serving.SequenceListener;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -182,23 +182,9 @@ class DeviceBatchTest {
     }
 
     private static CompletableFuture<GenerationResult> complete(BatchScheduler service, int[] prompt, int tokens) {
-        CompletableFuture<GenerationResult> result = new CompletableFuture<>();
-        service.submit(new CompletionRequest(prompt, GenerationParams.greedy(tokens).withIgnoreEos(true)), new SequenceListener() {
-            @Override
-            public void onToken(int token, String text) {
-            }
-
-            @Override
-            public void onComplete(GenerationResult r) {
-                result.complete(r);
-            }
-
-            @Override
-            public void onError(RuntimeException error) {
-                result.completeExceptionally(error);
-            }
-        });
-        return result.orTimeout(300, TimeUnit.SECONDS);
+        Collector collector = new Collector();
+        service.submit(new CompletionRequest(prompt, GenerationParams.greedy(tokens).withIgnoreEos(true)), collector);
+        return collector.result.orTimeout(300, TimeUnit.SECONDS);
     }
 
     /** After {@code prompt} and {@code generated[0..at)}, tokens generated[at] and {@code other} are within rounding of each other. */

@@ -7,8 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** A listener that keeps what it hears and lets a test wait for the end. */
-final class Collector implements SequenceListener {
-    final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+public final class Collector implements SequenceListener {
+    public final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
     final CopyOnWriteArrayList<Integer> tokens = new CopyOnWriteArrayList<>();
     final StringBuilder text = new StringBuilder();
     final CountDownLatch firstToken = new CountDownLatch(1);
