@@ -2,6 +2,7 @@ package ignis.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
@@ -86,6 +87,68 @@ final class F16Format extends BlockFormat {
             sum += LittleEndian.half(w, wOffset + 2L * i) * LittleEndian.half(a, aOffset + 2L * i);
         }
         return (float) sum;
+    }
+
+    /**
+     * {@link #dotVector}'s result, bit for bit, with the activations given as floats already
+     * ({@code aFloats}, the F16 values widened) and as the halves they came from
+     * ({@code aHalves}): the weights are widened as they are loaded, 8 at a time, by
+     * {@link #finiteHalves}. A row holding an infinity or NaN, which that widening does not
+     * keep, is summed again by {@link #dotVector}.
+     */
+    static float dotWidenedActivations(MemorySegment w, long wOffset, MemorySegment aHalves, long aHalvesOffset,
+            MemorySegment aFloats, long aFloatsOffset, int n) {
+        FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        // the largest exponent-and-mantissa bits of the row: 0x7C00 and above for an infinity or NaN
+        IntVector peak = IntVector.zero(VectorKernels.INT_256);
+        // i < body, not i + 32 <= n: only the first makes a counted loop, whose bounds checks C2 hoists
+        int body = n & -32;
+        for (int i = 0; i < body; i += 32) {
+            long wi = wOffset + 2L * i;
+            long ai = aFloatsOffset + 4L * i;
+            // t = 0..3: values 8t..8t+7 into acc0 as the accumulators rotate (a loop: C2 could
+            // not inline the conversion 4 times)
+            for (int t = 0; t < 4; t++) {
+                IntVector h = halves(w, wi + 16 * t);
+                FloatVector next = acc1;
+                acc1 = acc2;
+                acc2 = acc3;
+                acc3 = finiteHalves(h).fma(loadFloats(aFloats, ai + 32 * t), acc0);
+                acc0 = next;
+                peak = peak.max(h.and(0x7FFF));
+            }
+        }
+        if (peak.compare(VectorOperators.GE, 0x7C00).anyTrue()) {
+            return dotVector(w, wOffset, aHalves, aHalvesOffset, n);
+        }
+        double sum = VectorKernels.reduceLikeGgmlF32(acc0, acc1, acc2, acc3);
+        for (int i = body; i < n; i++) {
+            sum += LittleEndian.half(w, wOffset + 2L * i) * aFloats.get(LittleEndian.FLOAT, aFloatsOffset + 4L * i);
+        }
+        return (float) sum;
+    }
+
+    private static FloatVector loadFloats(MemorySegment s, long offset) {
+        return FloatVector.fromMemorySegment(VectorKernels.FLOAT_256, s, offset, LittleEndian.ORDER);
+    }
+
+    /** The 8 halves at {@code s}+{@code offset}, sign-extended to int lanes. */
+    static IntVector halves(MemorySegment s, long offset) {
+        return (IntVector) ShortVector.fromMemorySegment(VectorKernels.SHORT_128, s, offset, LittleEndian.ORDER)
+                .convertShape(VectorOperators.S2I, VectorKernels.INT_256, 0);
+    }
+
+    /**
+     * Sign-extended halves ({@link #halves}) as floats, exactly for finite halves: shifted left
+     * by 13, a half's exponent and mantissa land where a float has them, read as a value 2^112
+     * too small (normal and subnormal halves alike), and its sign copies fill bits 28..31, of
+     * which the mask keeps bit 31. An infinity or NaN comes out as a finite value above 65504.
+     */
+    static FloatVector finiteHalves(IntVector halves) {
+        return halves.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
     }
 
     /**

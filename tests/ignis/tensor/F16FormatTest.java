@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import jdk.incubator.vector.IntVector;
 
 import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
@@ -69,5 +70,69 @@ class F16FormatTest extends FormatContractTest {
                 }
             }
         }
+    }
+
+    @Test
+    void widenedOnLoadEveryFiniteHalfKeepsItsBitsAndNoOtherLooksFinite() {
+        short[] all = new short[65536];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (short) i;
+        }
+        MemorySegment s = MemorySegment.ofArray(all);
+        for (int base = 0; base < all.length; base += 8) {
+            float[] got = F16Format.finiteHalves(F16Format.halves(s, 2L * base)).toArray();
+            for (int i = 0; i < 8; i++) {
+                float expected = Float.float16ToFloat(all[base + i]);
+                if (Float.isFinite(expected)) {
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got[i]), "half bits " + (base + i));
+                } else {
+                    assertTrue(Math.abs(got[i]) > 65504f, "half bits " + (base + i) + " gave " + got[i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * A lone token (decode) widens the weights as it loads them: rows of every finite half
+     * (zeros, subnormals, the largest), and rows with an infinity or a NaN, which take the exact
+     * dot instead, all have the bits of matrixDot.
+     */
+    @Test
+    void loneTokenOverEveryKindOfHalfHasTheBitsOfMatrixDot() {
+        int n = 269; // a tail past the last 32 values
+        int finiteRows = 65536 / n + 1;
+        int rows = finiteRows + 3;
+        long rowBytes = GGMLType.F16.bytesFor(n);
+        MemorySegment w = MemorySegment.ofArray(new short[rows * n]);
+        int next = 0;
+        for (int i = 0; i < finiteRows * n; i++) {
+            // every half but the infinities and NaNs, in turn
+            while (!Float.isFinite(Float.float16ToFloat((short) next))) {
+                next = (next + 1) & 0xFFFF;
+            }
+            w.set(FormatTestSupport.SHORT, 2L * i, (short) next);
+            next = (next + 1) & 0xFFFF;
+        }
+        SplittableRandom random = new SplittableRandom(17);
+        short[] special = {0x7C00, (short) 0xFC00, 0x7E01};
+        for (int k = 0; k < special.length; k++) {
+            long row = (finiteRows + k) * rowBytes;
+            for (int i = 0; i < n; i++) {
+                w.set(FormatTestSupport.SHORT, row + 2L * i, Float.floatToFloat16((float) random.nextDouble(-1, 1)));
+            }
+            w.set(FormatTestSupport.SHORT, row + 2L * (37 * k + 5), special[k]);
+        }
+        MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.F16, 1, n);
+        MatrixInput x = new MatrixInput(GGMLType.F16);
+        x.set(a, rowBytes, n, 1);
+        x.prepareFor(GGMLType.F16);
+        float[] out = FormatTestSupport.nans(rows);
+        format().multiplyRows(w, rowBytes, 0, rows, x, out, 0, rows);
+        for (int r = 0; r < rows; r++) {
+            float expected = format().matrixDot(w, r * rowBytes, a, 0, n, 1);
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[r]), "row " + r + ": " + out[r] + " vs " + expected);
+        }
+        assertTrue(Float.isInfinite(out[finiteRows]) && Float.isInfinite(out[finiteRows + 1]) && Float.isNaN(out[finiteRows + 2]),
+                "the rows with an infinity or NaN sum to one: " + out[finiteRows] + ", " + out[finiteRows + 1] + ", " + out[finiteRows + 2]);
     }
 }
