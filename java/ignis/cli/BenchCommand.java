@@ -1,5 +1,6 @@
 package ignis.cli;
 
+import ignis.IgnisException;
 import ignis.backend.Backend;
 import ignis.backend.ExecutorOptions;
 import ignis.backend.ModelExecutor;
@@ -64,6 +65,14 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        checkLengths("-p/--n-prompt", promptLengths);
+        checkLengths("-n/--n-gen", generationLengths);
+        if (positives(promptLengths) + positives(generationLengths) == 0) {
+            throw new IgnisException("-p and -n are all 0: no test to run");
+        }
+        if (reps < 1) {
+            throw new IgnisException("-r/--reps must be >= 1, got " + reps);
+        }
         int nThreads = threads != null ? threads : ExecutorOptions.defaultThreads();
         // Before the long run: a missing llama.cpp library fails here, with where it looked.
         String peerLabel = compareLlamaCpp ? LlamaCppBench.label() : null;
@@ -72,7 +81,7 @@ public final class BenchCommand implements Callable<Integer> {
         int longestPrompt = Math.max(1, promptLengths.stream().mapToInt(Integer::intValue).max().orElse(1));
         int longestGeneration = generationLengths.stream().mapToInt(Integer::intValue).max().orElse(0);
         ProgressBar bar = new ProgressBar("bench", true);
-        int totalReps = (promptLengths.size() + generationLengths.size()) * reps * (compareLlamaCpp ? 2 : 1);
+        int totalReps = (positives(promptLengths) + positives(generationLengths)) * reps * (compareLlamaCpp ? 2 : 1);
         int[] done = {0};
         try (LlamaModel m = LlamaModel.load(file, LoadListener.NONE)) {
             List<Benchmark.Result> results;
@@ -105,13 +114,30 @@ public final class BenchCommand implements Callable<Integer> {
 
     private List<Benchmark.Result> runTests(Benchmark bench, Benchmark.RepListener progress) {
         List<Benchmark.Result> results = new ArrayList<>();
+        // a length of 0 skips that test, as in llama-bench (-p 0: decode only)
         for (int p : promptLengths) {
-            results.add(bench.prompt(p, reps, progress));
+            if (p > 0) {
+                results.add(bench.prompt(p, reps, progress));
+            }
         }
         for (int n : generationLengths) {
-            results.add(bench.generation(n, reps, progress));
+            if (n > 0) {
+                results.add(bench.generation(n, reps, progress));
+            }
         }
         return results;
+    }
+
+    private static void checkLengths(String option, List<Integer> lengths) {
+        for (int n : lengths) {
+            if (n < 0) {
+                throw new IgnisException(option + ": lengths must be >= 0 (0 skips the test), got " + n);
+            }
+        }
+    }
+
+    private static int positives(List<Integer> lengths) {
+        return (int) lengths.stream().filter(n -> n > 0).count();
     }
 
     /** Weight bytes one decoded token reads: every matrix once, one embedding row (untied output). */
