@@ -12,9 +12,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class EventQueue {
 
-    sealed interface Event permits Token, Done, Failed {
-        /** The choice (sequence index within the request) the event belongs to. */
-        int choice();
+    /** Events of a choice (a sequence index within the request) and the client's leaving. */
+    sealed interface Event permits Token, Done, Failed, HungUp {
     }
 
     /** Text a token released (never empty: empty releases are not queued). */
@@ -25,6 +24,10 @@ final class EventQueue {
     }
 
     record Failed(int choice, RuntimeException error) implements Event {
+    }
+
+    /** The client closed its connection: the request's sequences are to be cancelled. */
+    record HungUp() implements Event {
     }
 
     private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>();
@@ -49,6 +52,11 @@ final class EventQueue {
                 queue.add(new Failed(choice, error));
             }
         };
+    }
+
+    /** Tells the handler that its client left (from the connection's reading thread). */
+    void hangUp() {
+        queue.add(new HungUp());
     }
 
     /** The next event, or null after {@code millis} without one. */

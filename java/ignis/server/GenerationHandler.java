@@ -1,6 +1,5 @@
 package ignis.server;
 
-import com.sun.net.httpserver.HttpExchange;
 import ignis.runtime.GenerationResult;
 import ignis.runtime.serving.CompletionService;
 import ignis.runtime.serving.Submission;
@@ -14,7 +13,8 @@ import java.util.List;
  * answers with one JSON response or a stream of chunks. Runs on the request's own (virtual)
  * thread; the sequences' events arrive through an {@link EventQueue}. Whatever way the handler
  * leaves early (client gone, a choice failed, the server closing), the sequences still running are
- * cancelled so their KV blocks go back to the pool.
+ * cancelled so their KV blocks go back to the pool. A client that closes the connection is seen
+ * at once, streamed or not (see {@link Exchange#onHangUp}), not only when a write fails.
  */
 final class GenerationHandler {
     /** A stream idle this long gets a comment line: keeps proxies from closing it and finds clients that left. */
@@ -32,11 +32,12 @@ final class GenerationHandler {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    void handle(HttpExchange exchange) throws IOException, InterruptedException {
+    void handle(Exchange exchange) throws IOException, InterruptedException {
         Object body = JsonParser.parse(Http.readBody(exchange, maxBodyBytes));
         ParsedRequest request = endpoint == Endpoint.CHAT ? parser.chat(body) : parser.completion(body);
         EventQueue events = new EventQueue();
         List<Submission> submissions = submit(request, events);
+        exchange.onHangUp(events::hangUp);
         Run run = new Run(request, submissions);
         try {
             if (request.stream()) {
@@ -64,7 +65,7 @@ final class GenerationHandler {
         return submissions;
     }
 
-    private void respond(HttpExchange exchange, Run run, EventQueue events) throws IOException, InterruptedException {
+    private void respond(Exchange exchange, Run run, EventQueue events) throws IOException, InterruptedException {
         int n = run.results.length;
         StringBuilder[] texts = new StringBuilder[n];
         Arrays.setAll(texts, i -> new StringBuilder());
@@ -76,6 +77,7 @@ final class GenerationHandler {
                     run.fail(f);
                     throw failure(f);
                 }
+                case EventQueue.HungUp h -> throw clientGone();
             }
         }
         List<String> out = new ArrayList<>(n);
@@ -87,14 +89,14 @@ final class GenerationHandler {
                 run.request.promptTokens()));
     }
 
-    private void stream(HttpExchange exchange, Run run, EventQueue events) throws IOException, InterruptedException {
-        exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
-        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+    private void stream(Exchange exchange, Run run, EventQueue events) throws IOException, InterruptedException {
+        exchange.setResponseHeader("Content-Type", "text/event-stream; charset=utf-8");
+        exchange.setResponseHeader("Cache-Control", "no-cache");
         exchange.sendResponseHeaders(200, 0);
         String model = service.modelName();
-        SseWriter sse = new SseWriter(exchange.getResponseBody());
+        SseWriter sse = new SseWriter(exchange.responseBody());
         // The headers wait in a buffer otherwise: a client queued behind others would see nothing at all.
-        exchange.getResponseBody().flush();
+        exchange.responseBody().flush();
         if (endpoint == Endpoint.CHAT) {
             for (int i = 0; i < run.results.length; i++) {
                 sse.data(endpoint.roleChunk(run.id, run.created, model, i));
@@ -116,12 +118,17 @@ final class GenerationHandler {
                     sse.data(Http.errorBody(e.status, e.type, e.param, e.getMessage()));
                     return;
                 }
+                case EventQueue.HungUp h -> throw clientGone();
             }
         }
         if (run.request.includeUsage()) {
             sse.data(endpoint.usageChunk(run.id, run.created, model, run.request.promptTokens(), List.of(run.results)));
         }
         sse.done();
+    }
+
+    private static IOException clientGone() {
+        return new IOException("the client closed the connection");
     }
 
     private static ApiException failure(EventQueue.Failed f) {

@@ -1,10 +1,7 @@
 package ignis.server;
 
-import com.sun.net.httpserver.HttpExchange;
 import ignis.cli.Json;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,27 +11,12 @@ final class Http {
     private Http() {
     }
 
-    /** The whole request body, or a 413 when it is over {@code limit} bytes (by its Content-Length or as read). */
-    static byte[] readBody(HttpExchange exchange, int limit) throws IOException {
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            long length;
-            try {
-                length = Long.parseLong(declared.strip());
-            } catch (NumberFormatException e) {
-                throw ApiException.badRequest(null, "the Content-Length header is not a number: " + declared);
-            }
-            if (length > limit) {
-                throw tooLarge(length + " bytes", limit);
-            }
+    /** The whole request body, or a 413 when it was over {@code limit} bytes (by its Content-Length or as read). */
+    static byte[] readBody(Exchange exchange, int limit) {
+        if (exchange.bodyOverLimit() != null) {
+            throw tooLarge(exchange.bodyOverLimit(), limit);
         }
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] body = in.readNBytes(limit + 1); // a chunked body has no length up front: read one past the limit
-            if (body.length > limit) {
-                throw tooLarge("more than " + limit + " bytes", limit);
-            }
-            return body;
-        }
+        return exchange.body();
     }
 
     private static ApiException tooLarge(String size, int limit) {
@@ -42,17 +24,15 @@ final class Http {
                 "the request body is " + size + ", more than the server's limit of " + limit + " bytes", 0);
     }
 
-    static void sendJson(HttpExchange exchange, int status, Object json) throws IOException {
+    static void sendJson(Exchange exchange, int status, Object json) throws IOException {
         send(exchange, status, "application/json", Json.write(json));
     }
 
-    static void send(HttpExchange exchange, int status, String contentType, String text) throws IOException {
+    static void send(Exchange exchange, int status, String contentType, String text) throws IOException {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.setResponseHeader("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+        exchange.responseBody().write(bytes);
     }
 
     /** OpenAI's error body: {@code {"error": {"message", "type", "param", "code"}}} with the status as code. */
@@ -65,9 +45,9 @@ final class Http {
         return Map.of("error", error);
     }
 
-    static void sendError(HttpExchange exchange, ApiException e) throws IOException {
+    static void sendError(Exchange exchange, ApiException e) throws IOException {
         if (e.retryAfterSeconds > 0) {
-            exchange.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfterSeconds));
+            exchange.setResponseHeader("Retry-After", Integer.toString(e.retryAfterSeconds));
         }
         sendJson(exchange, e.status, errorBody(e.status, e.type, e.param, e.getMessage()));
     }

@@ -1,18 +1,13 @@
 package ignis.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import ignis.IgnisException;
 import ignis.runtime.serving.CompletionService;
 import ignis.runtime.serving.QueueFullException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * An OpenAI-compatible HTTP server over a {@link CompletionService}: POST /v1/completions and
@@ -26,23 +21,20 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** What a path does; may throw {@link ApiException} and friends, which {@link #dispatch} turns into responses. */
     private interface Route {
-        void handle(HttpExchange exchange) throws IOException, InterruptedException;
+        void handle(Exchange exchange) throws IOException, InterruptedException;
     }
 
     private record Entry(String method, Route route) {
     }
 
     private final CompletionService service;
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private HttpListener http;
     private final Map<String, Entry> routes = new LinkedHashMap<>();
     private final long created = Endpoint.now();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private OpenAiServer(CompletionService service, ServerOptions options, HttpServer http, ExecutorService executor) {
+    private OpenAiServer(CompletionService service, ServerOptions options) {
         this.service = service;
-        this.http = http;
-        this.executor = executor;
         ChatFormat format = options.chatFormat() != null ? ChatFormat.named(options.chatFormat())
                 : ChatTemplates.detect(service.chatTemplate());
         RequestParser parser = new RequestParser(service.modelName(), service.contextLength(), service.tokenizer(), format);
@@ -57,23 +49,18 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** Binds {@code options.host():options.port()} and starts serving {@code service}. */
     public static OpenAiServer start(CompletionService service, ServerOptions options) {
-        HttpServer http;
+        OpenAiServer server = new OpenAiServer(service, options);
         try {
-            http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
+            server.http = HttpListener.start(options.host(), options.port(), options.maxBodyBytes(), server::dispatch);
         } catch (IOException e) {
             throw new IgnisException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(), e);
         }
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        OpenAiServer server = new OpenAiServer(service, options, http, executor);
-        http.setExecutor(executor);
-        http.createContext("/", server::dispatch);
-        http.start();
         return server;
     }
 
     /** The port it listens on (the chosen one when started with port 0). */
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     /**
@@ -85,21 +72,20 @@ public final class OpenAiServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        http.stop(0);
-        executor.shutdownNow(); // interrupts handlers waiting on their sequences: they cancel them and return
+        http.close(); // interrupts handlers waiting on their sequences: they cancel them and return
     }
 
-    private void dispatch(HttpExchange exchange) {
+    private void dispatch(Exchange exchange) {
         try {
-            String path = exchange.getRequestURI().getPath();
+            String path = exchange.path();
             Entry entry = routes.get(path);
             if (entry == null) {
                 throw ApiException.notFound(null, "no such endpoint: " + path + "; this server has " + List.copyOf(routes.keySet()));
             }
-            if (!entry.method().equals(exchange.getRequestMethod())) {
-                exchange.getResponseHeaders().set("Allow", entry.method());
+            if (!entry.method().equals(exchange.method())) {
+                exchange.setResponseHeader("Allow", entry.method());
                 throw new ApiException(405, "invalid_request_error", null,
-                        exchange.getRequestMethod() + " is not allowed on " + path + "; use " + entry.method(), 0);
+                        exchange.method() + " is not allowed on " + path + "; use " + entry.method(), 0);
             }
             entry.route().handle(exchange);
         } catch (ApiException e) {
@@ -115,20 +101,18 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the server is closing
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "request " + exchange.getRequestURI() + " failed", e);
+            LOG.log(System.Logger.Level.WARNING, "request " + exchange.path() + " failed", e);
             fail(exchange, ApiException.internal("internal error: " + e));
-        } finally {
-            exchange.close(); // not try-with-resources: that would close it before the catch blocks answer
         }
     }
 
     /** Sends {@code e} unless the response has begun (a stream already reports errors as events). */
-    private static void fail(HttpExchange exchange, ApiException e) {
-        if (exchange.getResponseCode() != -1) {
+    private static void fail(Exchange exchange, ApiException e) {
+        if (exchange.responseCode() != -1) {
             return;
         }
         if (e.status >= 500) {
-            LOG.log(System.Logger.Level.WARNING, exchange.getRequestURI() + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, exchange.path() + ": " + e.getMessage());
         }
         try {
             Http.sendError(exchange, e);
@@ -137,7 +121,7 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private void models(HttpExchange exchange) throws IOException {
+    private void models(Exchange exchange) throws IOException {
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("id", service.modelName());
         model.put("object", "model");

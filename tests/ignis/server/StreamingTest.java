@@ -164,4 +164,29 @@ class StreamingTest {
         assertEquals(1, fake.cancels.get());
         assertEquals(1, fake.submitted.size());
     }
+
+    /**
+     * Without a stream there is nothing to write until the end, so no failing write can tell the
+     * server: it must see the connection close while the sequence is still generating.
+     */
+    @Test
+    void aClientThatDisconnectsBeforeANonStreamedAnswerCancelsItsSequence() throws Exception {
+        fake.tokenDelayMillis = 50; // 10 s for the whole sequence: the cancel must come long before
+        String body = "{\"prompt\": \"Hi\", \"max_tokens\": 200}";
+        long start = System.nanoTime();
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            while (fake.submitted.isEmpty() && System.nanoTime() - start < 5_000_000_000L) {
+                Thread.sleep(5);
+            }
+        }
+        assertTrue(fake.cancelled.await(3, TimeUnit.SECONDS), "the server cancelled the sequence of the client that left");
+        assertTrue(System.nanoTime() - start < 5_000_000_000L, "cancelled while generating, not after");
+        assertEquals(1, fake.cancels.get());
+        assertEquals(1, fake.submitted.size());
+        assertEquals(0, fake.completed.get());
+    }
 }
