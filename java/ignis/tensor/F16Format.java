@@ -90,65 +90,92 @@ final class F16Format extends BlockFormat {
     }
 
     /**
-     * {@link #dotVector}'s result, bit for bit, with the activations given as floats already
-     * ({@code aFloats}, the F16 values widened) and as the halves they came from
-     * ({@code aHalves}): the weights are widened as they are loaded, 8 at a time, by
-     * {@link #finiteHalves}. A row holding an infinity or NaN, which that widening does not
-     * keep, is summed again by {@link #dotVector}.
+     * {@link #dotVector}'s result, bit for bit, for the row at {@code w}+{@code wOffset} and token
+     * {@code t} of {@code x}, whose activations are widened to floats already
+     * ({@link MatrixInput#floats}): the weights are widened as they are loaded, 8 at a time, by
+     * {@link VectorKernels#finiteHalves}. A row holding an infinity or NaN, which that widening
+     * does not keep, is summed again by {@link #dotVector} from the activations' halves.
      */
-    static float dotWidenedActivations(MemorySegment w, long wOffset, MemorySegment aHalves, long aHalvesOffset,
-            MemorySegment aFloats, long aFloatsOffset, int n) {
+    static float dotWidenedActivations(MemorySegment w, long wOffset, MatrixInput x, int t) {
+        MemorySegment a = x.floats;
+        long at = t * x.floatRowBytes;
         FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
         FloatVector acc1 = acc0;
         FloatVector acc2 = acc0;
         FloatVector acc3 = acc0;
         // the largest exponent-and-mantissa bits of the row: 0x7C00 and above for an infinity or NaN
         IntVector peak = IntVector.zero(VectorKernels.INT_256);
+        int n = x.length();
         // i < body, not i + 32 <= n: only the first makes a counted loop, whose bounds checks C2 hoists
         int body = n & -32;
-        for (int i = 0; i < body; i += 32) {
-            long wi = wOffset + 2L * i;
-            long ai = aFloatsOffset + 4L * i;
-            // t = 0..3: values 8t..8t+7 into acc0 as the accumulators rotate (a loop: C2 could
-            // not inline the conversion 4 times)
-            for (int t = 0; t < 4; t++) {
-                IntVector h = halves(w, wi + 16 * t);
-                FloatVector next = acc1;
-                acc1 = acc2;
-                acc2 = acc3;
-                acc3 = finiteHalves(h).fma(loadFloats(aFloats, ai + 32 * t), acc0);
-                acc0 = next;
-                peak = peak.max(h.and(0x7FFF));
-            }
+        // 8 values a step, into acc0 as the accumulators rotate: acc j of ggml takes values
+        // 8j..8j+7 of every 32 (one flat loop, which C2 unrolls; the rotation then vanishes)
+        for (int i = 0; i < body; i += 8) {
+            IntVector h = VectorKernels.halves(w, wOffset + 2L * i);
+            FloatVector next = acc1;
+            acc1 = acc2;
+            acc2 = acc3;
+            acc3 = VectorKernels.finiteHalves(h).fma(loadFloats(a, at + 4L * i), acc0);
+            acc0 = next;
+            peak = peak.max(h.and(0x7FFF));
         }
         if (peak.compare(VectorOperators.GE, 0x7C00).anyTrue()) {
-            return dotVector(w, wOffset, aHalves, aHalvesOffset, n);
+            return dotVector(w, wOffset, x.rows(), t * x.rowBytes(), n);
         }
         double sum = VectorKernels.reduceLikeGgmlF32(acc0, acc1, acc2, acc3);
         for (int i = body; i < n; i++) {
-            sum += LittleEndian.half(w, wOffset + 2L * i) * aFloats.get(LittleEndian.FLOAT, aFloatsOffset + 4L * i);
+            sum += LittleEndian.half(w, wOffset + 2L * i) * a.get(LittleEndian.FLOAT, at + 4L * i);
         }
         return (float) sum;
     }
 
+    /**
+     * {@link #dotWidenedActivations} for tokens {@code t0} and {@code t1} at once, each weight
+     * widened once for both; the results go to {@code out[o0]} and {@code out[o1]}.
+     */
+    static void dotWidenedActivations(MemorySegment w, long wOffset, MatrixInput x, int t0, int t1, float[] out, int o0, int o1) {
+        MemorySegment a = x.floats;
+        long a0 = t0 * x.floatRowBytes;
+        long a1 = t1 * x.floatRowBytes;
+        FloatVector p0 = FloatVector.zero(VectorKernels.FLOAT_256);
+        FloatVector p1 = p0, p2 = p0, p3 = p0;
+        FloatVector q0 = p0, q1 = p0, q2 = p0, q3 = p0;
+        IntVector peak = IntVector.zero(VectorKernels.INT_256);
+        int n = x.length();
+        int body = n & -32;
+        for (int i = 0; i < body; i += 8) {
+            IntVector h = VectorKernels.halves(w, wOffset + 2L * i);
+            FloatVector v = VectorKernels.finiteHalves(h);
+            FloatVector nextP = p1;
+            p1 = p2;
+            p2 = p3;
+            p3 = v.fma(loadFloats(a, a0 + 4L * i), p0);
+            p0 = nextP;
+            FloatVector nextQ = q1;
+            q1 = q2;
+            q2 = q3;
+            q3 = v.fma(loadFloats(a, a1 + 4L * i), q0);
+            q0 = nextQ;
+            peak = peak.max(h.and(0x7FFF));
+        }
+        if (peak.compare(VectorOperators.GE, 0x7C00).anyTrue()) {
+            out[o0] = dotVector(w, wOffset, x.rows(), t0 * x.rowBytes(), n);
+            out[o1] = dotVector(w, wOffset, x.rows(), t1 * x.rowBytes(), n);
+            return;
+        }
+        double sum0 = VectorKernels.reduceLikeGgmlF32(p0, p1, p2, p3);
+        double sum1 = VectorKernels.reduceLikeGgmlF32(q0, q1, q2, q3);
+        for (int i = body; i < n; i++) {
+            float weight = LittleEndian.half(w, wOffset + 2L * i);
+            sum0 += weight * a.get(LittleEndian.FLOAT, a0 + 4L * i);
+            sum1 += weight * a.get(LittleEndian.FLOAT, a1 + 4L * i);
+        }
+        out[o0] = (float) sum0;
+        out[o1] = (float) sum1;
+    }
+
     private static FloatVector loadFloats(MemorySegment s, long offset) {
         return FloatVector.fromMemorySegment(VectorKernels.FLOAT_256, s, offset, LittleEndian.ORDER);
-    }
-
-    /** The 8 halves at {@code s}+{@code offset}, sign-extended to int lanes. */
-    static IntVector halves(MemorySegment s, long offset) {
-        return (IntVector) ShortVector.fromMemorySegment(VectorKernels.SHORT_128, s, offset, LittleEndian.ORDER)
-                .convertShape(VectorOperators.S2I, VectorKernels.INT_256, 0);
-    }
-
-    /**
-     * Sign-extended halves ({@link #halves}) as floats, exactly for finite halves: shifted left
-     * by 13, a half's exponent and mantissa land where a float has them, read as a value 2^112
-     * too small (normal and subnormal halves alike), and its sign copies fill bits 28..31, of
-     * which the mask keeps bit 31. An infinity or NaN comes out as a finite value above 65504.
-     */
-    static FloatVector finiteHalves(IntVector halves) {
-        return halves.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
     }
 
     /**

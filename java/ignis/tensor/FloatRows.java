@@ -17,9 +17,10 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The activations come as floats ({@link MatrixInput#floats}); F16 rows are widened once, not
  * once per token (widening is exact), and the F16 tail is summed in double as F16's dot does.
- * Up to a tile of lone F16 tokens and no batch-order ones (decode of a few sequences) skip the
- * widened copy: {@link F16Format#dotWidenedActivations} widens each weight as it loads it, one
- * token at a time, which is twice as fast as copying the rows first.
+ * Up to {@link #HALF_LOADS_WIDENED} lone F16 tokens and no batch-order ones (decode of a few
+ * sequences) skip the widened copy: {@link F16Format#dotWidenedActivations} widens each weight as
+ * it loads it, for two tokens at a time, which for one token is twice as fast as copying the rows
+ * first.
  * Rows go in groups that stay in L2 while every tile passes over them. BF16's lone tokens keep
  * its dot: ggml multiplies and adds there, unfused, and a flag choosing between the two costs
  * the lone tiles a third of their speed; its batch tokens take the tinyBLAS tiles (fused there
@@ -30,6 +31,12 @@ final class FloatRows {
     static final int TILE = 3;
     /** Rows per batch-order tile: 4 x {@link #TILE} accumulators, 3 token vectors and a weight vector are AVX2's 16 registers. */
     static final int BATCH_ROWS = 4;
+    /**
+     * Most lone F16 tokens (and no batch-order ones) for which each pass over the weights widens
+     * them as it loads them; more tokens widen each row once for all (MultiplyRowsBench: equal at
+     * 8 tokens, the widened copy 20% ahead at 16).
+     */
+    private static final int HALF_LOADS_WIDENED = 8;
     /** Widened rows per group at most: a quarter of a typical L2, room left for the activations. */
     private static final long GROUP_BYTES = 128 << 10;
     private static final int MAX_GROUP = 64;
@@ -86,9 +93,9 @@ final class FloatRows {
         int lone = selectTokens(x, s, false);
         int batched = selectTokens(x, s, true);
         // the rows the tiles read: F32 in place, F16 and BF16 widened (BF16 only for batch tokens);
-        // up to a tile of lone F16 tokens (decode) widen each weight as they load it instead, one
-        // token at a time: the first brings the group of rows into cache for the others
-        boolean halfAlone = half && lone <= TILE && batched == 0;
+        // a few lone F16 tokens (decode) widen each weight as they load it instead, two tokens at
+        // a time: the first pair brings the group of rows into cache for the others
+        boolean halfAlone = half && lone <= HALF_LOADS_WIDENED && batched == 0;
         boolean widenRows = (half && !halfAlone) || (brain && batched > 0);
         long widened = widenedBytes(n);
         int group = (int) Math.max(1, Math.min(MAX_GROUP, GROUP_BYTES / widened));
@@ -110,11 +117,16 @@ final class FloatRows {
                 stride = widened;
             }
             if (halfAlone) {
-                for (int k = 0; k < lone; k++) {
-                    int t = s.lone[k];
+                for (int k = 0; k < lone; k += 2) {
+                    int t0 = s.lone[k];
                     for (int r = g; r < g + count; r++) {
-                        out[outOffset + t * outStride + r] = F16Format.dotWidenedActivations(w, r * wRowBytes,
-                                x.rows(), t * x.rowBytes(), x.floats, t * x.floatRowBytes, n);
+                        if (k + 1 < lone) {
+                            int t1 = s.lone[k + 1];
+                            F16Format.dotWidenedActivations(w, r * wRowBytes, x, t0, t1, out,
+                                    outOffset + t0 * outStride + r, outOffset + t1 * outStride + r);
+                        } else {
+                            out[outOffset + t0 * outStride + r] = F16Format.dotWidenedActivations(w, r * wRowBytes, x, t0);
+                        }
                     }
                 }
             } else if (brain) {

@@ -112,6 +112,22 @@ final class VectorKernels {
         return x.mul(a).add(y.mul(b));
     }
 
+    /** The 8 halves at {@code s}+{@code offset}, sign-extended to int lanes. */
+    static IntVector halves(MemorySegment s, long offset) {
+        return (IntVector) ShortVector.fromMemorySegment(SHORT_128, s, offset, LittleEndian.ORDER)
+                .convertShape(VectorOperators.S2I, INT_256, 0);
+    }
+
+    /**
+     * Sign-extended halves ({@link #halves}) as floats, exactly for finite halves: shifted left
+     * by 13, a half's exponent and mantissa land where a float has them, read as a value 2^112
+     * too small (normal and subnormal halves alike), and its sign copies fill bits 28..31, of
+     * which the mask keeps bit 31. An infinity or NaN comes out as a finite value above 65504.
+     */
+    static FloatVector finiteHalves(IntVector halves) {
+        return halves.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+    }
+
     /** Int lanes as floats (exact below 2^24, as ggml's _mm256_cvtepi32_ps). */
     static FloatVector toFloat(IntVector v) {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);

@@ -80,7 +80,7 @@ class F16FormatTest extends FormatContractTest {
         }
         MemorySegment s = MemorySegment.ofArray(all);
         for (int base = 0; base < all.length; base += 8) {
-            float[] got = F16Format.finiteHalves(F16Format.halves(s, 2L * base)).toArray();
+            float[] got = VectorKernels.finiteHalves(VectorKernels.halves(s, 2L * base)).toArray();
             for (int i = 0; i < 8; i++) {
                 float expected = Float.float16ToFloat(all[base + i]);
                 if (Float.isFinite(expected)) {
@@ -93,12 +93,18 @@ class F16FormatTest extends FormatContractTest {
     }
 
     /**
-     * A lone token (decode) widens the weights as it loads them: rows of every finite half
-     * (zeros, subnormals, the largest), and rows with an infinity or a NaN, which take the exact
-     * dot instead, all have the bits of matrixDot.
+     * Lone tokens (decode) widen the weights as they load them, one token or two at a time: rows
+     * of every finite half (zeros, subnormals, the largest), and rows with an infinity or a NaN,
+     * which take the exact dot instead, all have the bits of matrixDot.
      */
     @Test
-    void loneTokenOverEveryKindOfHalfHasTheBitsOfMatrixDot() {
+    void loneTokensOverEveryKindOfHalfHaveTheBitsOfMatrixDot() {
+        for (int tokens = 1; tokens <= 3; tokens++) {
+            checkEveryKindOfHalf(tokens);
+        }
+    }
+
+    private void checkEveryKindOfHalf(int tokens) {
         int n = 269; // a tail past the last 32 values
         int finiteRows = 65536 / n + 1;
         int rows = finiteRows + 3;
@@ -122,15 +128,20 @@ class F16FormatTest extends FormatContractTest {
             }
             w.set(FormatTestSupport.SHORT, row + 2L * (37 * k + 5), special[k]);
         }
-        MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.F16, 1, n);
+        MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.F16, tokens, n);
         MatrixInput x = new MatrixInput(GGMLType.F16);
-        x.set(a, rowBytes, n, 1);
+        x.set(a, rowBytes, n, tokens);
+        x.setSumOrder(new boolean[tokens]);
         x.prepareFor(GGMLType.F16);
-        float[] out = FormatTestSupport.nans(rows);
+        float[] out = FormatTestSupport.nans(rows * tokens);
         format().multiplyRows(w, rowBytes, 0, rows, x, out, 0, rows);
-        for (int r = 0; r < rows; r++) {
-            float expected = format().matrixDot(w, r * rowBytes, a, 0, n, 1);
-            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[r]), "row " + r + ": " + out[r] + " vs " + expected);
+        for (int t = 0; t < tokens; t++) {
+            for (int r = 0; r < rows; r++) {
+                float expected = format().matrixDot(w, r * rowBytes, a, t * rowBytes, n, 1);
+                float got = out[t * rows + r];
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(got),
+                        tokens + " tokens, token " + t + " row " + r + ": " + got + " vs " + expected);
+            }
         }
         assertTrue(Float.isInfinite(out[finiteRows]) && Float.isInfinite(out[finiteRows + 1]) && Float.isNaN(out[finiteRows + 2]),
                 "the rows with an infinity or NaN sum to one: " + out[finiteRows] + ", " + out[finiteRows + 1] + ", " + out[finiteRows + 2]);
