@@ -19,17 +19,17 @@ final class Q6_KFormat extends BlockFormat {
     static final int BLOCK = 256;
     static final int BYTES = 210;
     private static final int QH = 128;
-    private static final int SCALES = 192;
-    private static final int D = 208;
+    static final int SCALES = 192;
+    static final int D = 208;
     /** Int lanes 4..7: the second 16 values of a 32-value group. */
-    private static final VectorMask<Integer> UPPER_LANES = VectorMask.fromValues(VectorKernels.INT_256, false, false, false, false, true, true, true, true);
+    static final VectorMask<Integer> UPPER_LANES = VectorMask.fromValues(VectorKernels.INT_256, false, false, false, false, true, true, true, true);
 
     Q6_KFormat() {
         super(GGMLType.Q6_K, GGMLType.Q8_K);
     }
 
     /** The 6-bit quant (0..63) of value {@code 128h + 32k + l} (l < 32) of the block at {@code block}. */
-    private static int quant(MemorySegment s, long block, int h, int k, int l) {
+    static int quant(MemorySegment s, long block, int h, int k, int l) {
         int low = (LittleEndian.unsignedByte(s, block + 64 * h + 32 * (k & 1) + l) >> (4 * (k >> 1))) & 0xF;
         int high = (LittleEndian.unsignedByte(s, block + QH + 32 * h + l) >> (2 * k)) & 3;
         return low | high << 4;
