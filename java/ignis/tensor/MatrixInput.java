@@ -151,7 +151,7 @@ public final class MatrixInput {
     public void prepareFor(GGMLType weightType) {
         switch (weightType) {
             case Q4_0, Q4_K -> prepareSplat();
-            case Q8_0 -> {
+            case Q8_0, Q5_0 -> {
                 if (!hasQuantFloats && VectorKernels.ENABLED && type == GGMLType.Q8_0 && tokens >= Q8_0Format.PREFILL_TOKENS) {
                     transposeToFloats();
                     hasQuantFloats = true;

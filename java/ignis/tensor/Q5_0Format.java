@@ -30,6 +30,19 @@ final class Q5_0Format extends BlockFormat {
         return low | ((qh >>> j) & 1) << 4;
     }
 
+    /**
+     * The block's values q - 16 as signed bytes, two per short in value order (as Q8_0 stores
+     * its quants), into {@code out[at..at+16)}: with them Q5_0 runs {@link Q8_0x16}'s kernel.
+     */
+    static void valuePairs(MemorySegment s, long block, short[] out, int at) {
+        int qh = s.get(LittleEndian.INT, block + QH);
+        for (int i = 0; i < BLOCK / 2; i++) {
+            int even = quant(s, block, qh, 2 * i) - 16;
+            int odd = quant(s, block, qh, 2 * i + 1) - 16;
+            out[at + i] = (short) ((even & 0xFF) | odd << 8);
+        }
+    }
+
     @Override
     void decode(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {

@@ -9,7 +9,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Q8_0 rows copied into Java arrays: the quants as shorts (two per lane, as the kernels load
- * them) and the block scales as floats, rows in their order; from arrays C2 drops the bounds
+ * them) and the block scales as floats, rows in their order. Q5_0 rows too, their values q - 16
+ * rebuilt as bytes once: ggml's q5_0 dot has q8_0's lanes and fused multiply-adds, so the same
+ * kernels give its bits; from arrays C2 drops the bounds
  * checks it keeps on memory-segment loads. Decode runs {@link Q8_0Format}'s two-row kernel, rows
  * 8 apart. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or more run a float kernel: byte
  * products and their sums of four are integers below 2^24, so float lanes hold exactly the int
@@ -46,12 +48,20 @@ final class Q8_0x16 extends PackedMatrix {
     public void pack(int from, int to) {
         MemorySegment w = source.data();
         long rowBytes = source.rowBytes();
+        boolean q5_0 = source.type() == GGMLType.Q5_0;
+        long blockBytes = source.type().blockBytes;
         for (int row = from * ROWS; row < to * ROWS; row++) {
             for (int b = 0; b < blocks; b++) {
-                long block = row * rowBytes + (long) b * Q8_0Format.BYTES;
+                long block = row * rowBytes + b * blockBytes;
+                int at = (row * blocks + b) * BLOCK_SHORTS;
+                // both formats start with d as fp16
                 scales[row * blocks + b] = LittleEndian.half(w, block);
-                for (int i = 0; i < BLOCK_SHORTS; i++) {
-                    quants[(row * blocks + b) * BLOCK_SHORTS + i] = w.get(LittleEndian.SHORT, block + 2 + 2L * i);
+                if (q5_0) {
+                    Q5_0Format.valuePairs(w, block, quants, at);
+                } else {
+                    for (int i = 0; i < BLOCK_SHORTS; i++) {
+                        quants[at + i] = w.get(LittleEndian.SHORT, block + 2 + 2L * i);
+                    }
                 }
             }
         }

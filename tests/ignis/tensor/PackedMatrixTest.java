@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link PackedMatrix}: the repacked Q4_0, Q4_K, Q6_K and Q8_0 kernels give every row exactly the bits of
+ * {@link PackedMatrix}: the repacked Q4_0, Q4_K, Q6_K, Q8_0 and Q5_0 kernels give every row exactly the bits of
  * {@link QuantFormat#matrixDot} on the original tensor (llama.cpp's repacked order, checked
  * against llama.cpp in ModelTypesTest), for whole groups, partial groups at either end of a
  * range, several tokens, and activations it cannot take unpacked.
@@ -23,7 +23,7 @@ class PackedMatrixTest {
 
     @Test
     void everyRowHasTheBitsOfItsMatrixDot() {
-        for (GGMLType type : new GGMLType[] {GGMLType.Q4_0, GGMLType.Q4_K, GGMLType.Q6_K, GGMLType.Q8_0}) {
+        for (GGMLType type : new GGMLType[] {GGMLType.Q4_0, GGMLType.Q4_K, GGMLType.Q6_K, GGMLType.Q8_0, GGMLType.Q5_0}) {
             everyRowHasTheBitsOfItsMatrixDot(type, 2 * N);
         }
     }
@@ -59,30 +59,34 @@ class PackedMatrixTest {
     }
 
     /**
-     * Q8_0 from {@link Q8_0Format#PREFILL_TOKENS} tokens on takes the float kernel: token counts
-     * that leave partial four-token tiles, and quants of -128 on both sides (which it takes,
-     * unlike the 16-bit decode kernel).
+     * Q8_0 and Q5_0 from {@link Q8_0Format#PREFILL_TOKENS} tokens on take the float kernel: token
+     * counts that leave partial four-token tiles, and quants of -128 on both sides (which it
+     * takes, unlike the 16-bit decode kernel; Q5_0 values never reach -128).
      */
     @Test
-    void q8_0PrefillHasTheBitsOfMatrixDot() {
+    void int8PrefillHasTheBitsOfMatrixDot() {
         SplittableRandom random = new SplittableRandom(24);
         int n = 128;
-        for (int tokens : new int[] {2, 3, 5, 17}) {
-            Tensor w = tensor(random, GGMLType.Q8_0, ROWS, n);
-            MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, tokens, n);
-            long rowBytes = GGMLType.Q8_0.bytesFor(n);
-            for (int j = 0; j < 12; j++) {
-                a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
-                w.data().set(ValueLayout.JAVA_BYTE, random.nextInt(ROWS) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
+        for (GGMLType type : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q5_0}) {
+            for (int tokens : new int[] {2, 3, 5, 17}) {
+                Tensor w = tensor(random, type, ROWS, n);
+                MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, tokens, n);
+                long rowBytes = GGMLType.Q8_0.bytesFor(n);
+                for (int j = 0; j < 12; j++) {
+                    a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
+                    if (type == GGMLType.Q8_0) {
+                        w.data().set(ValueLayout.JAVA_BYTE, random.nextInt(ROWS) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
+                    }
+                }
+                PackedMatrix packed = PackedMatrix.of(w);
+                packed.pack(0, packed.groups());
+                MatrixInput x = new MatrixInput(GGMLType.Q8_0);
+                x.set(a, rowBytes, n, tokens);
+                x.prepareFor(type);
+                assertEquals(tokens >= Q8_0Format.PREFILL_TOKENS, x.hasQuantFloats);
+                check(w, packed, x, a, 0, ROWS);
+                check(w, packed, x, a, 3, 35);
             }
-            PackedMatrix packed = PackedMatrix.of(w);
-            packed.pack(0, packed.groups());
-            MatrixInput x = new MatrixInput(GGMLType.Q8_0);
-            x.set(a, rowBytes, n, tokens);
-            x.prepareFor(GGMLType.Q8_0);
-            assertEquals(tokens >= Q8_0Format.PREFILL_TOKENS, x.hasQuantFloats);
-            check(w, packed, x, a, 0, ROWS);
-            check(w, packed, x, a, 3, 35);
         }
     }
 
