@@ -9,7 +9,7 @@ import ignis.IgnisException;
  * the original tensor. The copies live in Java arrays: C2 removes the bounds checks of array
  * loads in counted loops, which on memory segments cost about a third of these kernels' time.
  */
-public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16, Q6_Kx16, Q8_0x16 {
+public abstract sealed class PackedMatrix permits KQuantx16, Q4_0x16, Q4_Kx16, Q8_0x16 {
     final Tensor source;
     final int groupRows;
     /** Blocks per row. */
@@ -38,7 +38,7 @@ public abstract sealed class PackedMatrix permits Q4_0x16, Q4_Kx16, Q6_Kx16, Q8_
         return switch (w.type()) {
             case Q4_0 -> new Q4_0x16(w);
             case Q4_K -> new Q4_Kx16(w);
-            case Q6_K -> new Q6_Kx16(w);
+            case Q5_K, Q6_K -> new KQuantx16(w);
             case Q8_0, Q5_0 -> new Q8_0x16(w);
             default -> null;
         };

@@ -16,8 +16,8 @@ import java.lang.foreign.MemorySegment;
 final class Q5_KFormat extends BlockFormat {
     static final int BLOCK = 256;
     static final int BYTES = 176;
-    private static final int DMIN = 2;
-    private static final int SCALES = 4;
+    static final int DMIN = 2;
+    static final int SCALES = 4;
     private static final int QH = 16;
     private static final int QS = 48;
 
@@ -26,7 +26,7 @@ final class Q5_KFormat extends BlockFormat {
     }
 
     /** The 5-bit quant of value {@code 64c + 32h + l} of the block at {@code block}. */
-    private static int quant(MemorySegment s, long block, int c, int h, int l) {
+    static int quant(MemorySegment s, long block, int c, int h, int l) {
         int nibble = (LittleEndian.unsignedByte(s, block + QS + 32 * c + l) >> (4 * h)) & 0xF;
         int high = (LittleEndian.unsignedByte(s, block + QH + l) >> (2 * c + h)) & 1;
         return nibble | high << 4;
