@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Activation rows as the matrix kernels read them, made once per input and read by every weight
- * row: the rows in their activation type and, for the int8 types (Q8_0, Q8_K), each block's
+ * row: the rows in their activation type and, for the int8 types (Q8_0, Q8_1, Q8_K), each block's
  * quants sign-extended to 16 bits and split into even and odd elements, with the block scales as
  * floats. Unpacking the activation side once leaves the row kernels only the weight side to
  * unpack per block. Reused from input to input; arrays grow on first use only.
@@ -24,6 +24,8 @@ public final class MatrixInput {
     short[] odds = new short[0];
     /** Scale of activation block k of token t at {@code scales[t * length / blockSize + k]}. */
     float[] scales = new float[0];
+    /** Q8_1 only: each block's s (d times the sum of its quants, as stored), indexed as {@link #scales}. */
+    float[] blockSums = new float[0];
     /** Sum of the quants of each 32 values, indexed as 32-value blocks from token 0 on. */
     int[] sums32 = new int[0];
     /**
@@ -137,7 +139,8 @@ public final class MatrixInput {
         this.tokens = tokens;
         this.batchOrder = null;
         splatted = false;
-        unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K) && unpackInt8();
+        unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K || type == GGMLType.Q8_1)
+                && unpackInt8();
         hasQuantFloats = false;
         hasFloats = false;
     }
@@ -221,14 +224,26 @@ public final class MatrixInput {
         if (sums32.length < values / 32) {
             sums32 = new int[values / 32];
         }
-        boolean q8_0 = type == GGMLType.Q8_0;
-        int quantsOffset = q8_0 ? 2 : Q8_KFormat.QS;
+        boolean q8_1 = type == GGMLType.Q8_1;
+        if (q8_1 && blockSums.length < blocksPerRow * tokens) {
+            blockSums = new float[blocksPerRow * tokens];
+        }
+        // Q8_0 and Q8_1 start with d as fp16, Q8_K with d as a float
+        boolean halfScale = type != GGMLType.Q8_K;
+        int quantsOffset = switch (type) {
+            case Q8_0 -> 2;
+            case Q8_1 -> Q8_1Format.QS;
+            default -> Q8_KFormat.QS;
+        };
         ShortVector smallest = ShortVector.broadcast(VectorKernels.SHORT_256, (short) 0);
         for (int t = 0; t < tokens; t++) {
             for (int k = 0; k < blocksPerRow; k++) {
                 long block = t * rowBytes + (long) k * type.blockBytes;
                 int blockIndex = t * blocksPerRow + k;
-                scales[blockIndex] = q8_0 ? LittleEndian.half(rows, block) : rows.get(LittleEndian.FLOAT, block);
+                scales[blockIndex] = halfScale ? LittleEndian.half(rows, block) : rows.get(LittleEndian.FLOAT, block);
+                if (q8_1) {
+                    blockSums[blockIndex] = LittleEndian.half(rows, block + Q8_1Format.SUM);
+                }
                 for (int j = 0; j < type.blockSize; j += 32) {
                     ShortVector pairs = VectorKernels.load32(rows, block + quantsOffset + j);
                     ShortVector even = VectorKernels.signedByte(pairs, 0);

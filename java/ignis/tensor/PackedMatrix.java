@@ -39,7 +39,7 @@ public abstract sealed class PackedMatrix permits KQuantx16, Q4_0x16, Q4_Kx16, Q
             case Q4_0 -> new Q4_0x16(w);
             case Q4_K -> new Q4_Kx16(w);
             case Q5_K, Q6_K -> new KQuantx16(w);
-            case Q8_0, Q5_0 -> new Q8_0x16(w);
+            case Q8_0, Q5_0, Q4_1 -> new Q8_0x16(w);
             default -> null;
         };
     }

@@ -20,6 +20,25 @@ final class Q4_1Format extends BlockFormat {
         super(GGMLType.Q4_1, GGMLType.Q8_1);
     }
 
+    /**
+     * The block's quants (0..15) as bytes, two per short in value order, into
+     * {@code out[at..at+16)}; returns its min m ({@link Q8_0x16} runs Q4_1 with them).
+     */
+    static float valuePairs(MemorySegment s, long block, short[] out, int at) {
+        for (int i = 0; i < BLOCK / 2; i++) {
+            int even = nibbleOf(s, block, 2 * i);
+            int odd = nibbleOf(s, block, 2 * i + 1);
+            out[at + i] = (short) (even | odd << 8);
+        }
+        return LittleEndian.half(s, block + MIN);
+    }
+
+    /** Value j's quant: low nibbles of the 16 bytes hold values 0..15, high nibbles 16..31. */
+    private static int nibbleOf(MemorySegment s, long block, int j) {
+        int q = LittleEndian.unsignedByte(s, block + QS + (j & 15));
+        return j < 16 ? q & 0xF : q >> 4;
+    }
+
     @Override
     void decode(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {

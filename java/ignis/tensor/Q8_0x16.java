@@ -10,8 +10,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * Q8_0 rows copied into Java arrays: the quants as shorts (two per lane, as the kernels load
  * them) and the block scales as floats, rows in their order. Q5_0 rows too, their values q - 16
- * rebuilt as bytes once: ggml's q5_0 dot has q8_0's lanes and fused multiply-adds, so the same
- * kernels give its bits; from arrays C2 drops the bounds
+ * rebuilt as bytes once, and Q4_1 rows, their nibbles as bytes and the mins as floats: ggml's
+ * q5_0 and q4_1 dots have q8_0's lanes and fused multiply-adds (q4_1 adds m * s per block apart),
+ * so the same kernels give their bits; from arrays C2 drops the bounds
  * checks it keeps on memory-segment loads. Decode runs {@link Q8_0Format}'s two-row kernel, rows
  * 8 apart. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or more run a float kernel: byte
  * products and their sums of four are integers below 2^24, so float lanes hold exactly the int
@@ -27,16 +28,19 @@ final class Q8_0x16 extends PackedMatrix {
 
     private final short[] quants;
     private final float[] scales;
+    /** Q4_1 only (else empty): each block's min m. */
+    private final float[] mins;
 
     Q8_0x16(Tensor source) {
         super(source, ROWS);
         quants = new short[arrayLength((long) ROWS * blocks * BLOCK_SHORTS)];
         scales = new float[arrayLength((long) ROWS * blocks)];
+        mins = new float[source.type() == GGMLType.Q4_1 ? scales.length : 0];
     }
 
     @Override
     public long byteSize() {
-        return 2L * quants.length + 4L * scales.length;
+        return 2L * quants.length + 4L * (scales.length + mins.length);
     }
 
     @Override
@@ -48,16 +52,18 @@ final class Q8_0x16 extends PackedMatrix {
     public void pack(int from, int to) {
         MemorySegment w = source.data();
         long rowBytes = source.rowBytes();
-        boolean q5_0 = source.type() == GGMLType.Q5_0;
-        long blockBytes = source.type().blockBytes;
+        GGMLType type = source.type();
+        long blockBytes = type.blockBytes;
         for (int row = from * ROWS; row < to * ROWS; row++) {
             for (int b = 0; b < blocks; b++) {
                 long block = row * rowBytes + b * blockBytes;
                 int at = (row * blocks + b) * BLOCK_SHORTS;
-                // both formats start with d as fp16
+                // every format here starts with d as fp16
                 scales[row * blocks + b] = LittleEndian.half(w, block);
-                if (q5_0) {
+                if (type == GGMLType.Q5_0) {
                     Q5_0Format.valuePairs(w, block, quants, at);
+                } else if (type == GGMLType.Q4_1) {
+                    mins[row * blocks + b] = Q4_1Format.valuePairs(w, block, quants, at);
                 } else {
                     for (int i = 0; i < BLOCK_SHORTS; i++) {
                         quants[at + i] = w.get(LittleEndian.SHORT, block + 2 + 2L * i);
@@ -69,6 +75,7 @@ final class Q8_0x16 extends PackedMatrix {
 
     @Override
     void multiplyGroupTokens(int g, MatrixInput x, float[] out, int at, int stride) {
+        // (never for Q4_1: its Q8_1 activations get no quants as floats, and the tiles add no min terms)
         if (!x.hasQuantFloats) {
             super.multiplyGroupTokens(g, x, out, at, stride);
             return;
@@ -143,8 +150,15 @@ final class Q8_0x16 extends PackedMatrix {
             int row1 = row0 + (ROWS / 2) * blocks;
             FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
             FloatVector acc1 = acc0;
+            float minTerms0 = 0;
+            float minTerms1 = 0;
             for (int b = 0; b < blocks; b++) {
                 int k = token * blocks + b;
+                if (mins.length > 0) {
+                    // Q4_1: m * s per block, multiplied then added, as Q4_1Format#dotVector
+                    minTerms0 += mins[row0 + b] * x.blockSums[k];
+                    minTerms1 += mins[row1 + b] * x.blockSums[k];
+                }
                 ShortVector even = ShortVector.fromArray(VectorKernels.SHORT_256, evens, k * 16);
                 ShortVector odd = ShortVector.fromArray(VectorKernels.SHORT_256, odds, k * 16);
                 float scale = activationScales[k];
@@ -155,8 +169,8 @@ final class Q8_0x16 extends PackedMatrix {
                                 ShortVector.fromArray(VectorKernels.SHORT_256, quants, (row1 + b) * BLOCK_SHORTS), even, odd))
                         .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, scales[row1 + b] * scale), acc1);
             }
-            out[at + pair] = VectorKernels.sum(acc0);
-            out[at + pair + ROWS / 2] = VectorKernels.sum(acc1);
+            out[at + pair] = VectorKernels.sum(acc0) + minTerms0;
+            out[at + pair + ROWS / 2] = VectorKernels.sum(acc1) + minTerms1;
         }
     }
 }

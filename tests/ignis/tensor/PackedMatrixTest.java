@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link PackedMatrix}: the repacked Q4_0, Q4_K, Q5_K, Q6_K, Q8_0 and Q5_0 kernels give every row exactly the bits of
+ * {@link PackedMatrix}: the repacked Q4_0, Q4_K, Q5_K, Q6_K, Q8_0, Q5_0 and Q4_1 kernels give every row exactly the bits of
  * {@link QuantFormat#matrixDot} on the original tensor (llama.cpp's repacked order, checked
  * against llama.cpp in ModelTypesTest), for whole groups, partial groups at either end of a
  * range, several tokens, and activations it cannot take unpacked.
@@ -23,7 +23,8 @@ class PackedMatrixTest {
 
     @Test
     void everyRowHasTheBitsOfItsMatrixDot() {
-        for (GGMLType type : new GGMLType[] {GGMLType.Q4_0, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K, GGMLType.Q8_0, GGMLType.Q5_0}) {
+        for (GGMLType type : new GGMLType[] {GGMLType.Q4_0, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K, GGMLType.Q8_0, GGMLType.Q5_0,
+            GGMLType.Q4_1}) {
             everyRowHasTheBitsOfItsMatrixDot(type, 2 * N);
         }
     }
@@ -107,7 +108,7 @@ class PackedMatrixTest {
     void otherFormatsAndSmallMatricesAreNotPacked() {
         SplittableRandom random = new SplittableRandom(23);
         assertNull(PackedMatrix.of(tensor(random, GGMLType.Q4_0, 15, N)));
-        assertNull(PackedMatrix.of(tensor(random, GGMLType.Q4_1, ROWS, N)));
+        assertNull(PackedMatrix.of(tensor(random, GGMLType.BF16, ROWS, N)));
     }
 
     private static void check(Tensor w, PackedMatrix packed, MatrixInput x, MemorySegment a, int rowStart, int rowEnd) {
