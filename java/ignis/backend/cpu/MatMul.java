@@ -18,7 +18,11 @@ final class MatMul implements WorkerPool.RangeTask {
     /** Rows per chunk handed to a thread: whole packed groups, and even for the two-row kernels. */
     private static final int ROW_GRANULE = 16;
 
+    private static final System.Logger LOG = System.getLogger(MatMul.class.getName());
+
     private final WorkerPool pool;
+    /** Set once a repacked copy did not fit the heap: no matrix is repacked after it. */
+    private boolean outOfHeap;
     private final Map<Tensor, PackedMatrix> packedMatrices = new IdentityHashMap<>();
     private PackedMatrix packed;
     private QuantFormat format;
@@ -33,9 +37,27 @@ final class MatMul implements WorkerPool.RangeTask {
         this.pool = pool;
     }
 
-    /** Repacks {@code w} for its format's many-row kernel where it has one (see {@link PackedMatrix}), on all threads. */
+    /**
+     * Repacks {@code w} for its format's many-row kernel where it has one (see {@link PackedMatrix}),
+     * on all threads. The copies are only for speed (the file layout gives the same bits): when
+     * the heap cannot hold one, every copy is dropped, so that the KV cache still fits, and the
+     * model runs the file-layout kernels, with a warning saying how to get the speed back.
+     */
     void pack(Tensor w) {
-        PackedMatrix p = PackedMatrix.of(w);
+        if (outOfHeap) {
+            return;
+        }
+        PackedMatrix p;
+        try {
+            p = PackedMatrix.of(w);
+        } catch (OutOfMemoryError e) {
+            outOfHeap = true;
+            packedMatrices.clear();
+            LOG.log(System.Logger.Level.WARNING, "the Java heap (max " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB) cannot hold the repacked copy of " + w.name() + ": every matrix keeps its file layout, "
+                    + "which is slower; give the JVM more heap (-Xmx, or IGNIS_JAVA_OPTS for ./ignis) for full speed");
+            return;
+        }
         if (p != null) {
             pool.parallelFor(p.groups(), 1, (start, end, worker) -> p.pack(start, end));
             packedMatrices.put(w, p);
