@@ -22,6 +22,9 @@ final class Exchange {
     private final Map<String, String> responseHeaders = new LinkedHashMap<>();
     private int responseCode = -1;
     private OutputStream responseBody;
+    /** The body when it has a length (or runs to the end of the connection), and that length (-1: none). */
+    private Unclosing fixedBody;
+    private long declaredLength;
     private boolean closeConnection;
 
     /**
@@ -101,7 +104,13 @@ final class Exchange {
             h.append("Connection: close\r\n");
         }
         socketOut.write(h.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
-        responseBody = chunked && !head.http10() ? new HttpCodec.ChunkedOutput(socketOut) : new Unclosing(socketOut);
+        if (chunked && !head.http10()) {
+            responseBody = new HttpCodec.ChunkedOutput(socketOut);
+        } else {
+            fixedBody = new Unclosing(socketOut);
+            declaredLength = chunked ? -1 : length;
+            responseBody = fixedBody;
+        }
     }
 
     /** The response body after {@link #sendResponseHeaders}. */
@@ -119,7 +128,10 @@ final class Exchange {
         }
         responseBody.close();
         socketOut.flush();
-        return !closeConnection;
+        // a body shorter than its Content-Length (the handler failed half-way) leaves the client
+        // waiting for the rest: only closing ends it
+        boolean whole = fixedBody == null || declaredLength < 0 || fixedBody.written == declaredLength;
+        return whole && !closeConnection;
     }
 
     static String reason(int status) {
@@ -137,15 +149,24 @@ final class Exchange {
         };
     }
 
-    /** A fixed-length body: closing it flushes and leaves the connection open. */
+    /** A body without chunks: counts what is written; closing it flushes and leaves the connection open. */
     private static final class Unclosing extends java.io.FilterOutputStream {
+        long written;
+
         Unclosing(OutputStream out) {
             super(out);
         }
 
         @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            written++;
+        }
+
+        @Override
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
+            written += len;
         }
 
         @Override

@@ -44,6 +44,11 @@ class HttpListenerTest {
         }
         String text = exchange.bodyOverLimit() != null ? "over: " + exchange.bodyOverLimit()
                 : exchange.method() + " " + exchange.path() + ": " + new String(exchange.body(), StandardCharsets.UTF_8);
+        if (exchange.path().equals("/short")) {
+            exchange.sendResponseHeaders(200, 10);
+            exchange.responseBody().write("abc".getBytes(StandardCharsets.UTF_8));
+            return; // fails half-way
+        }
         if (exchange.path().equals("/stream")) {
             exchange.sendResponseHeaders(200, 0);
             exchange.responseBody().write("first,".getBytes(StandardCharsets.UTF_8));
@@ -216,6 +221,19 @@ class HttpListenerTest {
             InputStream in = socket.getInputStream();
             assertEquals("POST /wait: w", read(in).body());
             assertEquals("POST /a: next", read(in).body());
+        }
+    }
+
+    @Test
+    void aBodyShorterThanItsLengthEndsTheConnection() throws IOException {
+        try (Socket socket = connect()) {
+            write(socket, post("/short", "") + post("/a", "next"));
+            InputStream in = socket.getInputStream();
+            String head;
+            while (!(head = line(in)).isEmpty()) {
+                assertTrue(!head.startsWith("HTTP") || head.startsWith("HTTP/1.1 200"), head);
+            }
+            assertEquals("abc", new String(in.readAllBytes(), StandardCharsets.UTF_8), "three bytes, then the end of the stream");
         }
     }
 }
