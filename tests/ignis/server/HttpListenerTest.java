@@ -236,4 +236,17 @@ class HttpListenerTest {
             assertEquals("abc", new String(in.readAllBytes(), StandardCharsets.UTF_8), "three bytes, then the end of the stream");
         }
     }
+
+    @Test
+    void closingTheListenerEndsKeptAliveConnectionsAndFreesThePort() throws IOException {
+        int port = listener.port();
+        try (Socket socket = connect()) {
+            write(socket, post("/a", "one"));
+            assertEquals("POST /a: one", read(socket.getInputStream()).body());
+            listener.close(); // the connection is idle, kept alive
+            assertEquals(-1, socket.getInputStream().read(), "the server closed the idle connection");
+        }
+        listener = HttpListener.start("127.0.0.1", port, LIMIT, this::handle);
+        assertEquals(port, listener.port());
+    }
 }
