@@ -26,7 +26,9 @@ import java.util.concurrent.TimeoutException;
  * <p>Our own rather than com.sun.net.httpserver's because a handler must learn that its client
  * left while it is still generating, before it has anything to write: once a request's body is
  * read, the connection's next read (the start of the next request, or the end of the stream when
- * the client closes) runs on its own virtual thread, and the {@link Exchange} hears of it.
+ * the client closes) runs on its own virtual thread, and the {@link Exchange} hears of it. A
+ * client that only shuts down its sending side counts as gone too (as llama.cpp's server sees
+ * it): HTTP/1.1 clients keep both sides open until they have their answer.
  */
 final class HttpListener implements AutoCloseable {
     /** Answers one exchange; whatever it throws closes the connection. */
