@@ -54,6 +54,16 @@ public final class MatrixInput {
     boolean hasQuantFloats;
 
     /**
+     * For Q4_0 weights and unpacked inputs of {@link Q4_0x16#TILE_TOKENS} tokens or more: the
+     * quants regrouped for {@link Q4_0x16}'s many-token kernel, value e of block k of token
+     * {@code 8i + u} at {@code tileQuants[((i * length / 32 + k) * 32 + e) * 8 + u]}, so that one
+     * base address serves the eight tokens; a last, partial group repeats its last token.
+     * Valid while {@link #hasTileQuants}.
+     */
+    short[] tileQuants = new short[0];
+    boolean hasTileQuants;
+
+    /**
      * For F32, F16 and BF16 weights (see {@link #prepareFor}): the rows as floats, for {@link FloatRows},
      * token t at byte {@code t * floatRowBytes}; valid while {@link #hasFloats}. Native and 64-byte
      * aligned: a heap array's values start 16 bytes into the object, and half of the 32-byte loads
@@ -142,6 +152,7 @@ public final class MatrixInput {
         unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K || type == GGMLType.Q8_1)
                 && unpackInt8();
         hasQuantFloats = false;
+        hasTileQuants = false;
         hasFloats = false;
     }
 
@@ -153,7 +164,14 @@ public final class MatrixInput {
      */
     public void prepareFor(GGMLType weightType) {
         switch (weightType) {
-            case Q4_0, Q4_K -> prepareSplat();
+            case Q4_0 -> {
+                prepareSplat();
+                if (!hasTileQuants && unpacked && tokens >= Q4_0x16.TILE_TOKENS) {
+                    regroupForTiles();
+                    hasTileQuants = true;
+                }
+            }
+            case Q4_K -> prepareSplat();
             case Q8_0, Q5_0 -> {
                 if (!hasQuantFloats && VectorKernels.ENABLED && type == GGMLType.Q8_0 && tokens >= Q8_0Format.PREFILL_TOKENS) {
                     transposeToFloats();
@@ -189,6 +207,29 @@ public final class MatrixInput {
         widenBuffer = widenBuffer.length >= length ? widenBuffer : new float[length];
         for (int t = 0; t < tokens; t++) {
             FloatRows.widen(type, rows, t * rowBytes, floats, t * floatRowBytes, length, widenBuffer);
+        }
+    }
+
+    /** Fills {@link #tileQuants} from {@link #evens} and {@link #odds}. */
+    private void regroupForTiles() {
+        int tile = Q4_0x16.TILE_TOKENS;
+        int blocksPerRow = length / 32;
+        int groups = (tokens + tile - 1) / tile;
+        if (tileQuants.length < groups * tile * length) {
+            tileQuants = new short[groups * tile * length];
+        }
+        for (int i = 0; i < groups; i++) {
+            for (int u = 0; u < tile; u++) {
+                int t = Math.min(i * tile + u, tokens - 1);
+                for (int k = 0; k < blocksPerRow; k++) {
+                    int from = (t * blocksPerRow + k) * 16;
+                    int to = (i * blocksPerRow + k) * 32 * tile + u;
+                    for (int e = 0; e < 16; e++) {
+                        tileQuants[to + 2 * e * tile] = evens[from + e];
+                        tileQuants[to + (2 * e + 1) * tile] = odds[from + e];
+                    }
+                }
+            }
         }
     }
 

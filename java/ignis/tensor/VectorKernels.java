@@ -182,4 +182,9 @@ final class VectorKernels {
         float a3 = oa.lane(1);
         return horizontalAdds ? (a0 + a1) + (a2 + a3) : (a0 + a2) + (a1 + a3);
     }
+
+    /** Zeros where {@code zero}, else the 8 floats at {@code a[at]}. */
+    static FloatVector loadOrZero(boolean zero, float[] a, int at) {
+        return zero ? FloatVector.zero(FLOAT_256) : FloatVector.fromArray(FLOAT_256, a, at);
+    }
 }

@@ -13,13 +13,15 @@ import java.util.concurrent.CyclicBarrier;
  * {@code java --add-modules jdk.incubator.vector -XX:CompileCommand=inline,ignis.tensor.VectorKernels::*
  * -cp target/classes:target/test-classes ignis.tensor.MultiplyRowsBench [F32 F16 ...]}.
  * Prints billions of weight-times-activation elements (rows x length x tokens) per second.
- * {@code -DfewTokens=true} measures 1 and 4 tokens only.
+ * {@code -DfewTokens=true} measures 1 and 4 tokens only, {@code -Dtokens=64,512} the counts given.
  * {@code -Dmapped=true} reads the weights from file mappings as they come from
  * {@code FileChannel.map}, the case {@code GGUFFile} turns into plain native segments.
  */
 final class MultiplyRowsBench {
     private static final int[][] SHAPES = {{768, 2048}, {2048, 768}};
-    private static final int[] TOKENS = Boolean.getBoolean("fewTokens") ? new int[] {1, 4} : new int[] {1, 2, 3, 4, 8, 16};
+    private static final int[] TOKENS = System.getProperty("tokens") != null
+            ? Arrays.stream(System.getProperty("tokens").split(",")).mapToInt(Integer::parseInt).toArray()
+            : Boolean.getBoolean("fewTokens") ? new int[] {1, 4} : new int[] {1, 2, 3, 4, 8, 16};
 
     public static void main(String[] args) throws Exception {
         GGMLType[] types = args.length == 0 ? new GGMLType[] {GGMLType.F32, GGMLType.F16}

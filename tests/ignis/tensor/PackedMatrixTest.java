@@ -91,6 +91,33 @@ class PackedMatrixTest {
         }
     }
 
+    /**
+     * Q4_0 batches from {@link Q4_0x16#TILE_TOKENS} tokens on take the eight-token kernel: whole
+     * tiles, a partial last tile, and activations with a -128 (not unpacked: the source's kernel).
+     */
+    @Test
+    void q4_0BatchesHaveTheBitsOfMatrixDot() {
+        SplittableRandom random = new SplittableRandom(25);
+        for (int tokens : new int[] {Q4_0x16.TILE_TOKENS, 13, 3 * Q4_0x16.TILE_TOKENS}) {
+            for (boolean withMinus128 : new boolean[] {false, true}) {
+                Tensor w = tensor(random, GGMLType.Q4_0, ROWS, N);
+                PackedMatrix packed = PackedMatrix.of(w);
+                packed.pack(0, packed.groups());
+                MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, tokens, N);
+                long rowBytes = GGMLType.Q8_0.bytesFor(N);
+                if (withMinus128) {
+                    a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes + 34 * random.nextInt(8) + 2 + random.nextInt(32), (byte) -128);
+                }
+                MatrixInput x = new MatrixInput(GGMLType.Q8_0);
+                x.set(a, rowBytes, N, tokens);
+                x.prepareFor(GGMLType.Q4_0);
+                assertEquals(!withMinus128, x.hasTileQuants);
+                check(w, packed, x, a, 0, ROWS);
+                check(w, packed, x, a, 3, 35);
+            }
+        }
+    }
+
     @Test
     void activationsThatCannotBeUnpackedUseTheSource() {
         SplittableRandom random = new SplittableRandom(22);
