@@ -103,7 +103,11 @@ final class Attention implements WorkerPool.RangeTask {
         float[] s = scores[worker];
         float[] qh = query[worker];
         float[] lane = lanes[worker];
-        for (int pair = start; pair < end; pair++) {
+        int pairs = batch.tokens * heads;
+        for (int next = start; next < end; next++) {
+            // the last tokens first: with causal attention they cost the most, and the threads
+            // that take the first chunks should not be left with the dearest at the end
+            int pair = pairs - 1 - next;
             int t = pair / heads;
             int h = pair % heads;
             int qOffset = t * heads * headDim + h * headDim;
@@ -112,14 +116,25 @@ final class Attention implements WorkerPool.RangeTask {
             boolean batched = batch.batched[t];
             int[] keySlot = groupKeySlot[worker];
             int[] valueBase = groupValueBase[worker];
-            if (h == 0 || pair == start) {
+            if (h == heads - 1 || next == start) {
                 mapGroups(t, positions, keySlot, valueBase);
             }
             for (int i = 0; i < headDim; i++) {
                 qh[i] = Fp16.round(q[qOffset + i]);
             }
             float max = Float.NEGATIVE_INFINITY;
-            for (int p = 0; p < positions; p++) {
+            int p = 0;
+            if (batched && headDim % L == 0) {
+                // four positions at a time (within one 8-position group): four independent sums
+                for (; p + 4 <= positions; p += 4) {
+                    dotsBatched(qh, (keySlot[p / L] + p % L) * kvDim + kvOffset, s, p);
+                    for (int u = p; u < p + 4; u++) {
+                        s[u] *= scale;
+                        max = Math.max(max, s[u]);
+                    }
+                }
+            }
+            for (; p < positions; p++) {
                 float v = dotF16(qh, keys, (keySlot[p / L] + p % L) * kvDim + kvOffset, batched) * scale;
                 s[p] = v;
                 max = Math.max(max, v);
@@ -127,6 +142,38 @@ final class Attention implements WorkerPool.RangeTask {
             softmax(s, positions, max, lane);
             weightedValues(s, positions, kvOffset, qOffset, worker, batched, valueBase);
         }
+    }
+
+    /**
+     * The batch's q.k ({@link #dotF16}) of the keys at {@code kOffset} and the three after it in
+     * the store, into {@code s[p..p+3]}: the same sums, side by side, so that four chains of
+     * multiply-adds run at once rather than one.
+     */
+    private void dotsBatched(float[] qh, int kOffset, float[] s, int p) {
+        float[] k = keys;
+        FloatVector acc0 = FloatVector.zero(F8);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        for (int i = 0; i < headDim; i += L) {
+            FloatVector x = FloatVector.fromArray(F8, qh, i);
+            acc0 = x.fma(FloatVector.fromArray(F8, k, kOffset + i), acc0);
+            acc1 = x.fma(FloatVector.fromArray(F8, k, kOffset + kvDim + i), acc1);
+            acc2 = x.fma(FloatVector.fromArray(F8, k, kOffset + 2 * kvDim + i), acc2);
+            acc3 = x.fma(FloatVector.fromArray(F8, k, kOffset + 3 * kvDim + i), acc3);
+        }
+        FloatVector t0 = acc0.add(acc0.rearrange(SWAP_HALVES));
+        FloatVector t1 = acc1.add(acc1.rearrange(SWAP_HALVES));
+        FloatVector t2 = acc2.add(acc2.rearrange(SWAP_HALVES));
+        FloatVector t3 = acc3.add(acc3.rearrange(SWAP_HALVES));
+        FloatVector u0 = t0.add(t0.rearrange(SWAP_PAIRS));
+        FloatVector u1 = t1.add(t1.rearrange(SWAP_PAIRS));
+        FloatVector u2 = t2.add(t2.rearrange(SWAP_PAIRS));
+        FloatVector u3 = t3.add(t3.rearrange(SWAP_PAIRS));
+        s[p] = u0.lane(0) + u0.lane(1);
+        s[p + 1] = u1.lane(0) + u1.lane(1);
+        s[p + 2] = u2.lane(0) + u2.lane(1);
+        s[p + 3] = u3.lane(0) + u3.lane(1);
     }
 
     /** q.k: tinyBLAS for a batch when the length is a multiple of 8, else ggml_vec_dot_f16. */
@@ -213,7 +260,14 @@ final class Attention implements WorkerPool.RangeTask {
     private void weightedValues(float[] prob, int n, int kvOffset, int outOffset, int worker, boolean batched, int[] valueBase) {
         float[] slots = lanes[worker];
         int stride = batch.store.blockTokens;
-        for (int i = 0; i < headDim; i++) {
+        int first = 0;
+        if (batched) {
+            // four components at a time: four independent sums, each as below
+            for (; first + 4 <= headDim; first += 4) {
+                weightedValuesBatched(prob, n, (kvOffset + first) * stride, stride, slots, valueBase, outOffset + first);
+            }
+        }
+        for (int i = first; i < headDim; i++) {
             int row = (kvOffset + i) * stride;
             int p = 0;
             if (batched) {
@@ -253,6 +307,42 @@ final class Attention implements WorkerPool.RangeTask {
                 }
                 out[outOffset + i] = reduceVecDot(slots, 0, 1);
             }
+        }
+    }
+
+    /**
+     * The batch's weighted values (tinyBLAS, as in {@link #weightedValues}) of the four
+     * components whose transposed rows start at {@code row}, {@code row + stride}, ... into
+     * {@code out[at..at+3]}.
+     */
+    private void weightedValuesBatched(float[] prob, int n, int row, int stride, float[] slots, int[] valueBase, int at) {
+        FloatVector acc0 = FloatVector.zero(F8);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int p = 0;
+        for (; p + L <= n; p += L) {
+            FloatVector w = FloatVector.fromArray(F8, prob, p);
+            int v = row + valueBase[p / L];
+            acc0 = w.fma(FloatVector.fromArray(F8, values, v), acc0);
+            acc1 = w.fma(FloatVector.fromArray(F8, values, v + stride), acc1);
+            acc2 = w.fma(FloatVector.fromArray(F8, values, v + 2 * stride), acc2);
+            acc3 = w.fma(FloatVector.fromArray(F8, values, v + 3 * stride), acc3);
+        }
+        acc0.intoArray(slots, 0);
+        acc1.intoArray(slots, L);
+        acc2.intoArray(slots, 2 * L);
+        acc3.intoArray(slots, 3 * L);
+        for (int u = 0; u < 4; u++) {
+            for (int q = p; q < n; q++) {
+                slots[u * L + q % L] = Math.fma(prob[q], values[row + u * stride + valueBase[q / L] + q % L], slots[u * L + q % L]);
+            }
+            int b = u * L;
+            float t0 = slots[b] + slots[b + 4];
+            float t1 = slots[b + 1] + slots[b + 5];
+            float t2 = slots[b + 2] + slots[b + 6];
+            float t3 = slots[b + 3] + slots[b + 7];
+            out[at + u] = (t0 + t2) + (t1 + t3);
         }
     }
 }
