@@ -54,11 +54,11 @@ public final class MatrixInput {
     boolean hasQuantFloats;
 
     /**
-     * For Q4_0 weights and unpacked inputs of {@link Q4_0x16#TILE_TOKENS} tokens or more: the
-     * quants regrouped for {@link Q4_0x16}'s many-token kernel, value e of block k of token
-     * {@code 8i + u} at {@code tileQuants[((i * length / 32 + k) * 32 + e) * 8 + u]}, so that one
-     * base address serves the eight tokens; a last, partial group repeats its last token.
-     * Valid while {@link #hasTileQuants}.
+     * For Q4_0 and Q4_K weights and unpacked inputs of at least a tile of tokens (see
+     * {@link #prepareFor}): the quants regrouped for the many-token kernels of {@link Q4_0x16}
+     * and {@link Q4_Kx16}, {@code w} tokens at a time: value e of the row of token {@code w i + u}
+     * at {@code tileQuants[(i * length + e) * w + u]}, so that one base address serves the tile;
+     * a last, partial tile repeats its last token. Valid while {@link #hasTileQuants}.
      */
     short[] tileQuants = new short[0];
     boolean hasTileQuants;
@@ -164,14 +164,14 @@ public final class MatrixInput {
      */
     public void prepareFor(GGMLType weightType) {
         switch (weightType) {
-            case Q4_0 -> {
+            case Q4_0, Q4_K -> {
                 prepareSplat();
-                if (!hasTileQuants && unpacked && tokens >= Q4_0x16.TILE_TOKENS) {
-                    regroupForTiles();
+                int tile = weightType == GGMLType.Q4_0 ? Q4_0x16.TILE_TOKENS : Q4_Kx16.TILE_TOKENS;
+                if (!hasTileQuants && VectorKernels.ENABLED && unpacked && tokens >= tile) {
+                    regroupForTiles(tile);
                     hasTileQuants = true;
                 }
             }
-            case Q4_K -> prepareSplat();
             case Q8_0, Q5_0 -> {
                 if (!hasQuantFloats && VectorKernels.ENABLED && type == GGMLType.Q8_0 && tokens >= Q8_0Format.PREFILL_TOKENS) {
                     transposeToFloats();
@@ -210,24 +210,19 @@ public final class MatrixInput {
         }
     }
 
-    /** Fills {@link #tileQuants} from {@link #evens} and {@link #odds}. */
-    private void regroupForTiles() {
-        int tile = Q4_0x16.TILE_TOKENS;
-        int blocksPerRow = length / 32;
-        int groups = (tokens + tile - 1) / tile;
-        if (tileQuants.length < groups * tile * length) {
-            tileQuants = new short[groups * tile * length];
+    /** Fills {@link #tileQuants}, {@code tile} tokens at a time, from {@link #evens} and {@link #odds}. */
+    private void regroupForTiles(int tile) {
+        int tiles = (tokens + tile - 1) / tile;
+        if (tileQuants.length < tiles * tile * length) {
+            tileQuants = new short[tiles * tile * length];
         }
-        for (int i = 0; i < groups; i++) {
+        for (int i = 0; i < tiles; i++) {
             for (int u = 0; u < tile; u++) {
-                int t = Math.min(i * tile + u, tokens - 1);
-                for (int k = 0; k < blocksPerRow; k++) {
-                    int from = (t * blocksPerRow + k) * 16;
-                    int to = (i * blocksPerRow + k) * 32 * tile + u;
-                    for (int e = 0; e < 16; e++) {
-                        tileQuants[to + 2 * e * tile] = evens[from + e];
-                        tileQuants[to + (2 * e + 1) * tile] = odds[from + e];
-                    }
+                int from = Math.min(i * tile + u, tokens - 1) * length / 2;
+                int to = i * length * tile + u;
+                for (int e = 0; e < length / 2; e++) {
+                    tileQuants[to + 2 * e * tile] = evens[from + e];
+                    tileQuants[to + (2 * e + 1) * tile] = odds[from + e];
                 }
             }
         }

@@ -132,7 +132,7 @@ final class Q4_0x16 extends PackedMatrix {
         int tokens = x.tokens();
         for (int t0 = 0; t0 < tokens; t0 += TILE_TOKENS) {
             for (int b = 0; b < blocks; b++) {
-                tileBlockSums(g, b, x.tileQuants, ((t0 / TILE_TOKENS) * blocks + b) * 32 * TILE_TOKENS, tileSums);
+                tileBlockSums(g, b, x.tileQuants, (t0 * x.length() + b * 32 * TILE_TOKENS), tileSums);
                 addBlock(g, b, x, t0, Math.min(TILE_TOKENS, tokens - t0), tileSums, out, at, stride);
             }
         }

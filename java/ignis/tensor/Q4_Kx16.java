@@ -20,6 +20,9 @@ import java.lang.foreign.MemorySegment;
  * reduces the 8 lanes in ggml's order and adds the min part, whose four partial sums (one per
  * pair of sub-blocks) take the same fused multiply-adds: each output has the bits of
  * {@link Q4_KFormat#dotVector}.
+ *
+ * <p>Batches of {@link #TILE_TOKENS} tokens or more run the same arithmetic four tokens at a
+ * time, each nibble vector and scale taken apart once for the four.
  */
 final class Q4_Kx16 extends PackedMatrix {
     static final int ROWS = 16;
@@ -28,6 +31,12 @@ final class Q4_Kx16 extends PackedMatrix {
     private static final int VECTORS = SUB_BLOCKS * ROWS;
     /** Per thread: 8 lanes (or 4 min sums) of accumulators for the 16 rows of a group, 16 floats each. */
     private static final ThreadLocal<float[]> LANE_SUMS = ThreadLocal.withInitial(() -> new float[8 * ROWS]);
+    /** Batches from this many tokens on take the many-token kernel ({@link #multiplyGroupTokens}). */
+    static final int TILE_TOKENS = 4;
+    /** Per thread: the 8 lane sums of the 16 rows of a group for each token of a tile. */
+    private static final ThreadLocal<float[]> TILE_LANE_SUMS = ThreadLocal.withInitial(() -> new float[TILE_TOKENS * 8 * ROWS]);
+    /** Per thread: a super-block's integer sums of one lane, 16 rows for each token of a tile. */
+    private static final ThreadLocal<int[]> TILE_INT_SUMS = ThreadLocal.withInitial(() -> new int[TILE_TOKENS * ROWS]);
 
     private final short[] quants;
     private final short[] scales;
@@ -129,9 +138,15 @@ final class Q4_Kx16 extends PackedMatrix {
             accLow.intoArray(laneSums, ROWS * l);
             accHigh.intoArray(laneSums, ROWS * l + 8);
         }
-        // ggml's horizontal sum of the 8 lanes, 8 rows at a time: (l0 + l4) + (l2 + l6), then
-        // (l1 + l5) + (l3 + l7), then the two added
-        for (int h = 0; h < ROWS; h += 8) {
+        reduceLanes(laneSums, 0, out, at);
+    }
+
+    /**
+     * ggml's horizontal sum of 8 lane sums ({@code laneSums[base + 16 l + r]} for row r), 8 rows
+     * at a time: (l0 + l4) + (l2 + l6), then (l1 + l5) + (l3 + l7), then the two added.
+     */
+    private static void reduceLanes(float[] laneSums, int base, float[] out, int at) {
+        for (int h = base; h < base + ROWS; h += 8) {
             FloatVector even = FloatVector.fromArray(VectorKernels.FLOAT_256, laneSums, h)
                     .add(FloatVector.fromArray(VectorKernels.FLOAT_256, laneSums, 4 * ROWS + h))
                     .add(FloatVector.fromArray(VectorKernels.FLOAT_256, laneSums, 2 * ROWS + h)
@@ -140,8 +155,109 @@ final class Q4_Kx16 extends PackedMatrix {
                     .add(FloatVector.fromArray(VectorKernels.FLOAT_256, laneSums, 5 * ROWS + h))
                     .add(FloatVector.fromArray(VectorKernels.FLOAT_256, laneSums, 3 * ROWS + h)
                             .add(FloatVector.fromArray(VectorKernels.FLOAT_256, laneSums, 7 * ROWS + h)));
-            even.add(odd).intoArray(out, at + h);
+            even.add(odd).intoArray(out, at + h - base);
         }
+    }
+
+    @Override
+    void multiplyGroupTokens(int g, MatrixInput x, float[] out, int at, int stride) {
+        if (!x.hasTileQuants) {
+            super.multiplyGroupTokens(g, x, out, at, stride);
+            return;
+        }
+        float[] laneSums = TILE_LANE_SUMS.get();
+        int tokens = x.tokens();
+        for (int t0 = 0; t0 < tokens; t0 += TILE_TOKENS) {
+            for (int l = 0; l < 8; l++) {
+                tileLane(g, l, x, t0, laneSums);
+            }
+            for (int t = t0; t < Math.min(t0 + TILE_TOKENS, tokens); t++) {
+                reduceLanes(laneSums, (t - t0) * 8 * ROWS, out, at + t * stride);
+                finishGroup(g, x, t, out, at + t * stride);
+            }
+        }
+    }
+
+    /**
+     * Lane l's sums of {@link #multiplyGroup} for tokens t0..t0+3 (the last token standing in
+     * past the end) into {@code laneSums[u * 128 + 16 l + r]}; the quants from
+     * {@link MatrixInput#tileQuants}.
+     */
+    private void tileLane(int g, int l, MatrixInput x, int t0, float[] laneSums) {
+        int[] sums = TILE_INT_SUMS.get();
+        int last = x.tokens() - 1;
+        for (int b = 0; b < blocks; b++) {
+            superBlockSums(g, l, b, x.tileQuants, t0 * x.length() + (256 * b + 4 * l) * TILE_TOKENS, sums);
+            int superBlock = g * blocks + b;
+            for (int u = 0; u < TILE_TOKENS; u++) {
+                float da = x.scales[Math.min(t0 + u, last) * blocks + b];
+                int at = u * 8 * ROWS + 16 * l;
+                for (int h = 0; h < ROWS; h += 8) {
+                    FloatVector dh = FloatVector.fromArray(VectorKernels.FLOAT_256, d, superBlock * ROWS + h).mul(da);
+                    VectorKernels.toFloat(IntVector.fromArray(VectorKernels.INT_256, sums, u * ROWS + h))
+                            .fma(dh, VectorKernels.loadOrZero(b == 0, laneSums, at + h)).intoArray(laneSums, at + h);
+                }
+            }
+        }
+    }
+
+    /**
+     * The integer sums of lane l in super-block b, rows 0..7 then 8..15 for each token of the
+     * tile, into {@code sums[16 u..]}; value e of the tile's token u at {@code a[at + 4 e' + u]}
+     * where e' counts from value 4l of the super-block.
+     */
+    private void superBlockSums(int g, int l, int b, short[] a, int at, int[] sums) {
+        int q = quantsAt(g, l, b);
+        int scalesAt = (g * blocks + b) * VECTORS;
+        IntVector low0 = IntVector.zero(VectorKernels.INT_256);
+        IntVector low1 = low0;
+        IntVector low2 = low0;
+        IntVector low3 = low0;
+        IntVector high0 = low0;
+        IntVector high1 = low0;
+        IntVector high2 = low0;
+        IntVector high3 = low0;
+        for (int s = 0; s < SUB_BLOCKS; s++) {
+            ShortVector v = ShortVector.fromArray(VectorKernels.SHORT_256, quants, q + ROWS * s);
+            ShortVector p0 = ShortVector.zero(VectorKernels.SHORT_256);
+            ShortVector p1 = p0;
+            ShortVector p2 = p0;
+            ShortVector p3 = p0;
+            // value 4l + j of sub-block s is nibble j; four products of at most 15 * 127 each: exact in 16 bits
+            for (int j = 0; j < 4; j++) {
+                ShortVector n = VectorKernels.nibble(v, 4 * j);
+                int e = at + (32 * s + j) * TILE_TOKENS;
+                p0 = p0.add(n.mul(a[e]));
+                p1 = p1.add(n.mul(a[e + 1]));
+                p2 = p2.add(n.mul(a[e + 2]));
+                p3 = p3.add(n.mul(a[e + 3]));
+            }
+            IntVector scale = ShortVector.fromArray(VectorKernels.SHORT_256, scales, scalesAt + ROWS * s).reinterpretAsInts();
+            IntVector scaleLow = scale.and(0xFFFF);
+            IntVector scaleHigh = scale.lanewise(VectorOperators.LSHR, 16);
+            // rows 0..7 in the low 16 bits of each int lane, rows 8..15 in the high ones (written out:
+            // as calls they took this method past C2's inlining node limit, which boxes their vectors)
+            IntVector pairs0 = p0.reinterpretAsInts();
+            low0 = low0.add(pairs0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scaleLow));
+            high0 = high0.add(pairs0.lanewise(VectorOperators.ASHR, 16).mul(scaleHigh));
+            IntVector pairs1 = p1.reinterpretAsInts();
+            low1 = low1.add(pairs1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scaleLow));
+            high1 = high1.add(pairs1.lanewise(VectorOperators.ASHR, 16).mul(scaleHigh));
+            IntVector pairs2 = p2.reinterpretAsInts();
+            low2 = low2.add(pairs2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scaleLow));
+            high2 = high2.add(pairs2.lanewise(VectorOperators.ASHR, 16).mul(scaleHigh));
+            IntVector pairs3 = p3.reinterpretAsInts();
+            low3 = low3.add(pairs3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scaleLow));
+            high3 = high3.add(pairs3.lanewise(VectorOperators.ASHR, 16).mul(scaleHigh));
+        }
+        low0.intoArray(sums, 0);
+        high0.intoArray(sums, 8);
+        low1.intoArray(sums, ROWS);
+        high1.intoArray(sums, ROWS + 8);
+        low2.intoArray(sums, 2 * ROWS);
+        high2.intoArray(sums, 2 * ROWS + 8);
+        low3.intoArray(sums, 3 * ROWS);
+        high3.intoArray(sums, 3 * ROWS + 8);
     }
 
     /**
@@ -151,8 +267,6 @@ final class Q4_Kx16 extends PackedMatrix {
      */
     @Override
     void finishGroup(int g, MatrixInput x, int token, float[] out, int at) {
-        MemorySegment a = x.rows();
-        long aOffset = token * x.rowBytes();
         float[] pairSums = LANE_SUMS.get();
         // one loop body for the 4 pairs and both halves of the rows: C2 compiles it whole
         for (int k = 0; k < 4; k++) {
@@ -161,7 +275,6 @@ final class Q4_Kx16 extends PackedMatrix {
                 int shift = 16 - 16 * h;
                 FloatVector min = FloatVector.zero(VectorKernels.FLOAT_256);
                 for (int b = 0; b < blocks; b++) {
-                    long ab = aOffset + (long) b * Q8_KFormat.BYTES;
                     int superBlock = g * blocks + b;
                     int at2k = superBlock * VECTORS + ROWS * 2 * k;
                     IntVector first = ShortVector.fromArray(VectorKernels.SHORT_256, mins, at2k).reinterpretAsInts()
@@ -170,7 +283,9 @@ final class Q4_Kx16 extends PackedMatrix {
                             .lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.LSHR, 16);
                     FloatVector scale = FloatVector.fromArray(VectorKernels.FLOAT_256, dmin, superBlock * ROWS + 8 * h)
                             .mul(-x.scales[token * blocks + b]);
-                    IntVector term = VectorKernels.weightedSum(first, bsums(a, ab, 2 * k), second, bsums(a, ab, 2 * k + 1));
+                    // the sums of the activation quants of sub-blocks 2k and 2k+1 (exact, as two bsums each)
+                    int sums = (token * blocks + b) * SUB_BLOCKS + 2 * k;
+                    IntVector term = VectorKernels.weightedSum(first, x.sums32[sums], second, x.sums32[sums + 1]);
                     min = VectorKernels.toFloat(term).fma(scale, min);
                 }
                 min.intoArray(pairSums, ROWS * k + 8 * h);
@@ -183,10 +298,5 @@ final class Q4_Kx16 extends PackedMatrix {
                             .add(FloatVector.fromArray(VectorKernels.FLOAT_256, pairSums, 3 * ROWS + h)));
             FloatVector.fromArray(VectorKernels.FLOAT_256, out, at + h).add(sum).intoArray(out, at + h);
         }
-    }
-
-    /** Sum of the activation quants of sub-block {@code s} (two bsums of 16). */
-    private static int bsums(MemorySegment a, long ab, int s) {
-        return Q8_KFormat.bsum(a, ab, 2 * s) + Q8_KFormat.bsum(a, ab, 2 * s + 1);
     }
 }

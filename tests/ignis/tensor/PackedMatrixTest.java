@@ -92,26 +92,36 @@ class PackedMatrixTest {
     }
 
     /**
-     * Q4_0 batches from {@link Q4_0x16#TILE_TOKENS} tokens on take the eight-token kernel: whole
-     * tiles, a partial last tile, and activations with a -128 (not unpacked: the source's kernel).
+     * Q4_0 and Q4_K batches of a tile of tokens or more ({@link Q4_0x16#TILE_TOKENS},
+     * {@link Q4_Kx16#TILE_TOKENS}) take the many-token kernels: whole tiles, a partial last
+     * tile, and activations with a -128 (not unpacked: the source's kernel).
      */
     @Test
-    void q4_0BatchesHaveTheBitsOfMatrixDot() {
+    void manyTokenKernelsHaveTheBitsOfMatrixDot() {
+        manyTokenKernelHasTheBitsOfMatrixDot(GGMLType.Q4_0, Q4_0x16.TILE_TOKENS, 2, 34);
+        manyTokenKernelHasTheBitsOfMatrixDot(GGMLType.Q4_K, Q4_Kx16.TILE_TOKENS, 4, 292);
+    }
+
+    /** {@code quants} and {@code blockBytes}: where a block's quants start in its activation rows, and their block size. */
+    private void manyTokenKernelHasTheBitsOfMatrixDot(GGMLType type, int tile, int quants, int blockBytes) {
         SplittableRandom random = new SplittableRandom(25);
-        for (int tokens : new int[] {Q4_0x16.TILE_TOKENS, 13, 3 * Q4_0x16.TILE_TOKENS}) {
+        GGMLType activationType = QuantFormat.of(type).activationType();
+        int n = 2 * N;
+        for (int tokens : new int[] {tile, 2 * tile + 1, 3 * tile}) {
             for (boolean withMinus128 : new boolean[] {false, true}) {
-                Tensor w = tensor(random, GGMLType.Q4_0, ROWS, N);
+                Tensor w = tensor(random, type, ROWS, n);
                 PackedMatrix packed = PackedMatrix.of(w);
                 packed.pack(0, packed.groups());
-                MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, tokens, N);
-                long rowBytes = GGMLType.Q8_0.bytesFor(N);
+                MemorySegment a = FormatTestSupport.quantizedRows(random, activationType, tokens, n);
+                long rowBytes = activationType.bytesFor(n);
                 if (withMinus128) {
-                    a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes + 34 * random.nextInt(8) + 2 + random.nextInt(32), (byte) -128);
+                    a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes
+                            + (long) blockBytes * random.nextInt((int) (rowBytes / blockBytes)) + quants + random.nextInt(32), (byte) -128);
                 }
-                MatrixInput x = new MatrixInput(GGMLType.Q8_0);
-                x.set(a, rowBytes, N, tokens);
-                x.prepareFor(GGMLType.Q4_0);
-                assertEquals(!withMinus128, x.hasTileQuants);
+                MatrixInput x = new MatrixInput(activationType);
+                x.set(a, rowBytes, n, tokens);
+                x.prepareFor(type);
+                assertEquals(!withMinus128, x.hasTileQuants, type + " " + tokens + " tokens");
                 check(w, packed, x, a, 0, ROWS);
                 check(w, packed, x, a, 3, 35);
             }
