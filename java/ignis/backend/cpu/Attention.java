@@ -236,7 +236,20 @@ final class Attention implements WorkerPool.RangeTask {
     /** ggml_vec_soft_max_f32: exp in 8-lane groups (the cache is padded, so the last group too), group sums added in double. */
     private static void softmax(float[] s, int n, float max, float[] lane) {
         double sum = 0;
-        for (int g = 0; g < n; g += L) {
+        int g = 0;
+        for (; g + L <= n; g += L) {
+            FloatVector.fromArray(F8, s, g).sub(max).intoArray(lane, 0);
+            if (GgmlMath.exp8(lane, 0, lane, 0)) {
+                FloatVector.fromArray(F8, lane, 0).intoArray(s, g);
+            } else {
+                for (int l = 0; l < L; l++) {
+                    lane[l] = GgmlMath.exp(s[g + l] - max);
+                    s[g + l] = lane[l];
+                }
+            }
+            sum += GgmlMath.sumLanes(lane);
+        }
+        for (; g < n; g += L) {
             for (int l = 0; l < L; l++) {
                 lane[l] = g + l < n ? GgmlMath.exp(s[g + l] - max) : 0f;
                 if (g + l < n) {

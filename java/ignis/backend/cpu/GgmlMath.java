@@ -1,5 +1,10 @@
 package ignis.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Elementary float functions computed operation for operation as llama.cpp's x86 CPU backend
  * (AVX2 build) computes them, so that results round the same way. These differ from the correctly
@@ -9,6 +14,7 @@ package ignis.backend.cpu;
 final class GgmlMath {
     /** Lanes of ggml's AVX2 vectors: sums are grouped by this width. */
     static final int LANES = 8;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
 
     private GgmlMath() {
     }
@@ -38,6 +44,31 @@ final class GgmlMath {
         }
         float s2 = Float.intBitsToFloat(e - g);
         return Math.fma(s2, j, s2) * s1;
+    }
+
+    /**
+     * {@link #exp} of the 8 floats at {@code in[inAt]} into {@code out[outAt]}, 8 lanes at a
+     * time (the same operations, so the same bits): false, with {@code out} unspecified, where a
+     * lane needs the slow path for |n| > 126, which the caller then takes lane by lane.
+     */
+    static boolean exp8(float[] in, int inAt, float[] out, int outAt) {
+        FloatVector x = FloatVector.fromArray(F8, in, inAt);
+        FloatVector shift = FloatVector.broadcast(F8, 0x1.8p23f);
+        FloatVector z = x.fma(FloatVector.broadcast(F8, 0x1.715476p+0f), shift);
+        FloatVector n = z.sub(shift);
+        if (n.abs().compare(VectorOperators.GT, 126f).anyTrue()) {
+            return false;
+        }
+        FloatVector minusN = n.neg();
+        FloatVector b = minusN.fma(FloatVector.broadcast(F8, 0x1.7f7d1cp-20f), minusN.fma(FloatVector.broadcast(F8, 0x1.62e4p-1f), x));
+        IntVector e = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
+        FloatVector k = e.add(Float.floatToRawIntBits(1.0f)).reinterpretAsFloats();
+        FloatVector u = b.mul(b);
+        FloatVector j = FloatVector.broadcast(F8, 0x1.0e4020p-7f).fma(b, FloatVector.broadcast(F8, 0x1.573e2ep-5f))
+                .fma(u, FloatVector.broadcast(F8, 0x1.555e66p-3f).fma(b, FloatVector.broadcast(F8, 0x1.fffdb6p-2f)))
+                .fma(u, b.mul(0x1.ffffecp-1f));
+        j.fma(k, k).intoArray(out, outAt);
+        return true;
     }
 
     /** silu(x) = x / (1 + exp(-x)) with {@link #exp}. */
