@@ -76,15 +76,20 @@ public abstract sealed class PackedMatrix permits KQuantx16, Q4_0x16, Q4_Kx16, Q
         if (x.length() != source.rowLength()) {
             throw new IllegalArgumentException(source.name() + ": row length " + source.rowLength() + " != input length " + x.length());
         }
-        for (int g = firstGroup; g < endGroup; g++) {
-            multiplyGroupTokens(g, x, out, outOffset + g * groupRows, outStride);
-        }
+        multiplyGroups(firstGroup, endGroup, x, out, outOffset, outStride);
         format.multiplyRows(source.data(), rowBytes, endGroup * groupRows, rowEnd, x, out, outOffset, outStride);
     }
 
     /** Whether the packed kernel takes {@code x} (else the source's format does). */
     boolean usesPacked(MatrixInput x) {
         return x.unpacked;
+    }
+
+    /** Groups {@code [firstGroup, endGroup)} times every token of {@code x}, as {@link #multiplyGroupTokens}. */
+    void multiplyGroups(int firstGroup, int endGroup, MatrixInput x, float[] out, int outOffset, int outStride) {
+        for (int g = firstGroup; g < endGroup; g++) {
+            multiplyGroupTokens(g, x, out, outOffset + g * groupRows, outStride);
+        }
     }
 
     /** Group {@code g} times every token of {@code x}: token t's outputs at {@code out[at + t * stride..]}. */

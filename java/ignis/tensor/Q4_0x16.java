@@ -123,17 +123,21 @@ final class Q4_0x16 extends PackedMatrix {
     }
 
     @Override
-    void multiplyGroupTokens(int g, MatrixInput x, float[] out, int at, int stride) {
+    void multiplyGroups(int firstGroup, int endGroup, MatrixInput x, float[] out, int outOffset, int outStride) {
         if (!x.hasTileQuants) {
-            super.multiplyGroupTokens(g, x, out, at, stride);
+            super.multiplyGroups(firstGroup, endGroup, x, out, outOffset, outStride);
             return;
         }
+        // the scratch once per range: a thread-local lookup per group showed in profiles
         short[] tileSums = TILE_SUMS.get();
         int tokens = x.tokens();
-        for (int t0 = 0; t0 < tokens; t0 += TILE_TOKENS) {
-            for (int b = 0; b < blocks; b++) {
-                tileBlockSums(g, b, x.tileQuants, (t0 * x.length() + b * 32 * TILE_TOKENS), tileSums);
-                addBlock(g, b, x, t0, Math.min(TILE_TOKENS, tokens - t0), tileSums, out, at, stride);
+        for (int g = firstGroup; g < endGroup; g++) {
+            int at = outOffset + g * ROWS;
+            for (int t0 = 0; t0 < tokens; t0 += TILE_TOKENS) {
+                for (int b = 0; b < blocks; b++) {
+                    tileBlockSums(g, b, x.tileQuants, (t0 * x.length() + b * 32 * TILE_TOKENS), tileSums);
+                    addBlock(g, b, x, t0, Math.min(TILE_TOKENS, tokens - t0), tileSums, out, at, outStride);
+                }
             }
         }
     }

@@ -160,20 +160,25 @@ final class Q4_Kx16 extends PackedMatrix {
     }
 
     @Override
-    void multiplyGroupTokens(int g, MatrixInput x, float[] out, int at, int stride) {
+    void multiplyGroups(int firstGroup, int endGroup, MatrixInput x, float[] out, int outOffset, int outStride) {
         if (!x.hasTileQuants) {
-            super.multiplyGroupTokens(g, x, out, at, stride);
+            super.multiplyGroups(firstGroup, endGroup, x, out, outOffset, outStride);
             return;
         }
+        // the scratch once per range: a thread-local lookup per group showed in profiles
         float[] laneSums = TILE_LANE_SUMS.get();
+        int[] sums = TILE_INT_SUMS.get();
         int tokens = x.tokens();
-        for (int t0 = 0; t0 < tokens; t0 += TILE_TOKENS) {
-            for (int l = 0; l < 8; l++) {
-                tileLane(g, l, x, t0, laneSums);
-            }
-            for (int t = t0; t < Math.min(t0 + TILE_TOKENS, tokens); t++) {
-                reduceLanes(laneSums, (t - t0) * 8 * ROWS, out, at + t * stride);
-                finishGroup(g, x, t, out, at + t * stride);
+        for (int g = firstGroup; g < endGroup; g++) {
+            int at = outOffset + g * ROWS;
+            for (int t0 = 0; t0 < tokens; t0 += TILE_TOKENS) {
+                for (int l = 0; l < 8; l++) {
+                    tileLane(g, l, x, t0, laneSums, sums);
+                }
+                for (int t = t0; t < Math.min(t0 + TILE_TOKENS, tokens); t++) {
+                    reduceLanes(laneSums, (t - t0) * 8 * ROWS, out, at + t * outStride);
+                    finishGroup(g, x, t, out, at + t * outStride);
+                }
             }
         }
     }
@@ -183,8 +188,7 @@ final class Q4_Kx16 extends PackedMatrix {
      * past the end) into {@code laneSums[u * 128 + 16 l + r]}; the quants from
      * {@link MatrixInput#tileQuants}.
      */
-    private void tileLane(int g, int l, MatrixInput x, int t0, float[] laneSums) {
-        int[] sums = TILE_INT_SUMS.get();
+    private void tileLane(int g, int l, MatrixInput x, int t0, float[] laneSums, int[] sums) {
         int last = x.tokens() - 1;
         for (int b = 0; b < blocks; b++) {
             superBlockSums(g, l, b, x.tileQuants, t0 * x.length() + (256 * b + 4 * l) * TILE_TOKENS, sums);
