@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -48,6 +49,7 @@ final class HttpListener implements AutoCloseable {
     private final Handler handler;
     private final int maxBodyBytes;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private Future<?> acceptLoop;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -61,13 +63,15 @@ final class HttpListener implements AutoCloseable {
     static HttpListener start(String host, int port, int maxBodyBytes, Handler handler) throws IOException {
         ServerSocket server = new ServerSocket();
         try {
+            // a port whose last connections linger in TIME_WAIT can be listened on again at once
+            server.setReuseAddress(true);
             server.bind(new InetSocketAddress(host, port), 128);
         } catch (IOException e) {
             server.close();
             throw e;
         }
         HttpListener listener = new HttpListener(server, handler, maxBodyBytes);
-        listener.threads.submit(listener::accept);
+        listener.acceptLoop = listener.threads.submit(listener::accept);
         return listener;
     }
 
@@ -82,6 +86,15 @@ final class HttpListener implements AutoCloseable {
         try {
             server.close();
         } catch (IOException ignored) {
+            // closing anyway
+        }
+        // a socket closed while a (virtual) thread waits in accept is released when that thread
+        // leaves accept: wait for it, so that the port is free once close returns
+        try {
+            acceptLoop.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
             // closing anyway
         }
         for (Socket socket : open) {
