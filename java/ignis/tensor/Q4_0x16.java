@@ -30,7 +30,7 @@ final class Q4_0x16 extends PackedMatrix {
     /** Shorts per block of a group: 8 vectors of 16 lanes. */
     private static final int BLOCK_SHORTS = 8 * ROWS;
 
-    /** Batches from this many tokens on take the many-token kernel ({@link #multiplyGroupTokens}). */
+    /** Batches from this many tokens on take the many-token kernel ({@link #multiplyGroups}). */
     static final int TILE_TOKENS = 8;
     /** Per thread: a tile's block sums, 16 rows per token. */
     private static final ThreadLocal<short[]> TILE_SUMS = ThreadLocal.withInitial(() -> new short[TILE_TOKENS * ROWS]);

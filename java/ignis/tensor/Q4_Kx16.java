@@ -31,7 +31,7 @@ final class Q4_Kx16 extends PackedMatrix {
     private static final int VECTORS = SUB_BLOCKS * ROWS;
     /** Per thread: 8 lanes (or 4 min sums) of accumulators for the 16 rows of a group, 16 floats each. */
     private static final ThreadLocal<float[]> LANE_SUMS = ThreadLocal.withInitial(() -> new float[8 * ROWS]);
-    /** Batches from this many tokens on take the many-token kernel ({@link #multiplyGroupTokens}). */
+    /** Batches from this many tokens on take the many-token kernel ({@link #multiplyGroups}). */
     static final int TILE_TOKENS = 4;
     /** Per thread: the 8 lane sums of the 16 rows of a group for each token of a tile. */
     private static final ThreadLocal<float[]> TILE_LANE_SUMS = ThreadLocal.withInitial(() -> new float[TILE_TOKENS * 8 * ROWS]);

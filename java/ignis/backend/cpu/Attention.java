@@ -293,11 +293,7 @@ final class Attention implements WorkerPool.RangeTask {
                 for (; p < n; p++) {
                     slots[p % L] = Math.fma(prob[p], values[row + valueBase[p / L] + p % L], slots[p % L]);
                 }
-                float t0 = slots[0] + slots[4];
-                float t1 = slots[1] + slots[5];
-                float t2 = slots[2] + slots[6];
-                float t3 = slots[3] + slots[7];
-                out[outOffset + i] = (t0 + t2) + (t1 + t3);
+                out[outOffset + i] = GgmlMath.sumLanes(slots, 0);
             } else {
                 // ggml_vec_dot_f16: position p in lane p % 8 of accumulator (p % 32) / 8
                 FloatVector a0 = FloatVector.zero(F8);
@@ -350,12 +346,7 @@ final class Attention implements WorkerPool.RangeTask {
             for (int q = p; q < n; q++) {
                 slots[u * L + q % L] = Math.fma(prob[q], values[row + u * stride + valueBase[q / L] + q % L], slots[u * L + q % L]);
             }
-            int b = u * L;
-            float t0 = slots[b] + slots[b + 4];
-            float t1 = slots[b + 1] + slots[b + 5];
-            float t2 = slots[b + 2] + slots[b + 6];
-            float t3 = slots[b + 3] + slots[b + 7];
-            out[at + u] = (t0 + t2) + (t1 + t3);
+            out[at + u] = GgmlMath.sumLanes(slots, u * L);
         }
     }
 }

@@ -78,10 +78,15 @@ final class GgmlMath {
 
     /** Sum of eight lanes in the order of the SSE reduction ggml and tinyBLAS use (halves, then pairs). */
     static float sumLanes(float[] lane) {
-        float t0 = lane[0] + lane[4];
-        float t1 = lane[1] + lane[5];
-        float t2 = lane[2] + lane[6];
-        float t3 = lane[3] + lane[7];
+        return sumLanes(lane, 0);
+    }
+
+    /** {@link #sumLanes(float[])} of the eight lanes at {@code lane[at]}. */
+    static float sumLanes(float[] lane, int at) {
+        float t0 = lane[at] + lane[at + 4];
+        float t1 = lane[at + 1] + lane[at + 5];
+        float t2 = lane[at + 2] + lane[at + 6];
+        float t3 = lane[at + 3] + lane[at + 7];
         return (t0 + t2) + (t1 + t3);
     }
 }
