@@ -34,16 +34,6 @@ public final class MatrixInput {
      */
     boolean unpacked;
     /**
-     * For few tokens: each value 16 times over (value i of the rows at {@code splat[16 * i]}), so
-     * that kernels with one row per lane load it as a vector instead of broadcasting it.
-     */
-    private short[] splat = new short[0];
-    private boolean splatted;
-
-    /** Most values splatted: 16 copies of 32768 values are 1 MiB, enough for decode and small batches. */
-    private static final int SPLAT_LIMIT = 32768;
-
-    /**
      * For Q8_0 weights and inputs of {@link Q8_0Format#PREFILL_TOKENS} tokens or more (see
      * {@link #prepareFor}): every quant as a float,
      * each 32-value block as 4 vectors of 8 lanes, vector j lane l holding element 4l + j (lane l
@@ -115,27 +105,6 @@ public final class MatrixInput {
         return tokens;
     }
 
-    /** The splatted values (see {@link #splat}) after {@link #prepareFor} made them, else null. */
-    short[] splat() {
-        return splatted ? splat : null;
-    }
-
-    /** Makes the splatted values when the rows are unpacked and there are at most 32768 values. */
-    private void prepareSplat() {
-        int values = length * tokens;
-        if (splatted || !unpacked || values > SPLAT_LIMIT) {
-            return;
-        }
-        if (splat.length < 16 * values) {
-            splat = new short[16 * values];
-        }
-        for (int i = 0; i < values / 2; i++) {
-            ShortVector.broadcast(VectorKernels.SHORT_256, evens[i]).intoArray(splat, 32 * i);
-            ShortVector.broadcast(VectorKernels.SHORT_256, odds[i]).intoArray(splat, 32 * i + 16);
-        }
-        splatted = true;
-    }
-
     /** Takes {@code tokens} rows of {@code length} values of {@link #type()}, row t at byte {@code t * rowBytes}. */
     public void set(MemorySegment rows, long rowBytes, int length, int tokens) {
         if (length % type.blockSize != 0 || rowBytes < type.bytesFor(length) || tokens < 0
@@ -148,7 +117,6 @@ public final class MatrixInput {
         this.length = length;
         this.tokens = tokens;
         this.batchOrder = null;
-        splatted = false;
         unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K || type == GGMLType.Q8_1)
                 && unpackInt8();
         hasQuantFloats = false;
@@ -157,15 +125,14 @@ public final class MatrixInput {
     }
 
     /**
-     * Makes the extra layouts the kernels of {@code weightType} read, where they apply: splatted
-     * values for the packed Q4_0/Q4_K kernels, quants as floats for the Q8_0 prefill kernel, the
-     * rows as floats for F32/F16/BF16 weights.
+     * Makes the extra layouts the kernels of {@code weightType} read, where they apply: quants
+     * regrouped for the packed Q4_0/Q4_K many-token kernels, quants as floats for the Q8_0
+     * prefill kernel, the rows as floats for F32/F16/BF16 weights.
      * Call once per input before handing it to the kernels (not thread-safe).
      */
     public void prepareFor(GGMLType weightType) {
         switch (weightType) {
             case Q4_0, Q4_K -> {
-                prepareSplat();
                 int tile = weightType == GGMLType.Q4_0 ? Q4_0x16.TILE_TOKENS : Q4_Kx16.TILE_TOKENS;
                 if (!hasTileQuants && VectorKernels.ENABLED && unpacked && tokens >= tile) {
                     regroupForTiles(tile);

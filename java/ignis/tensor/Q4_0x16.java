@@ -22,8 +22,7 @@ import java.lang.foreign.MemorySegment;
  * <p>Batches of {@link #TILE_TOKENS} tokens or more run the same arithmetic eight tokens at a
  * time: each nibble vector is taken apart once and multiplied with each token's quant
  * broadcast to all lanes, so a block of 16 rows and 8 tokens costs about three 16-bit
- * operations per 16 products, without the splatted activations, which do not fit the caches
- * for long batches.
+ * operations per 16 products.
  */
 final class Q4_0x16 extends PackedMatrix {
     static final int ROWS = 16;
@@ -89,7 +88,6 @@ final class Q4_0x16 extends PackedMatrix {
     void multiplyGroup(int g, MatrixInput x, int token, float[] out, int at) {
         short[] evens = x.evens;
         short[] odds = x.odds;
-        short[] splat = x.splat();
         ShortVector mask = ShortVector.broadcast(VectorKernels.SHORT_256, (short) 0xF);
         FloatVector low = FloatVector.zero(VectorKernels.FLOAT_256);
         FloatVector high = low;
@@ -101,12 +99,14 @@ final class Q4_0x16 extends PackedMatrix {
             for (int q = 0; q < 8; q++) {
                 ShortVector v = ShortVector.fromArray(VectorKernels.SHORT_256, quants, block + ROWS * q);
                 // values 4q and 4q+2 are even elements (evens[2q], evens[2q+1]), 4q+1 and 4q+3 odd;
-                // a splat vector is one load where a broadcast is a load and a shuffle
+                // broadcast from the small arrays: a copy of every value 16 times over loads as one
+                // vector, but it was a 24-64 KiB second stream besides the weights, and with these
+                // coming from memory decode ran 1.5x slower with it
                 int e = 16 * k + 2 * q;
-                ShortVector a0 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e) : ShortVector.broadcast(VectorKernels.SHORT_256, evens[e]);
-                ShortVector a1 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e + 16) : ShortVector.broadcast(VectorKernels.SHORT_256, odds[e]);
-                ShortVector a2 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e + 32) : ShortVector.broadcast(VectorKernels.SHORT_256, evens[e + 1]);
-                ShortVector a3 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e + 48) : ShortVector.broadcast(VectorKernels.SHORT_256, odds[e + 1]);
+                ShortVector a0 = ShortVector.broadcast(VectorKernels.SHORT_256, evens[e]);
+                ShortVector a1 = ShortVector.broadcast(VectorKernels.SHORT_256, odds[e]);
+                ShortVector a2 = ShortVector.broadcast(VectorKernels.SHORT_256, evens[e + 1]);
+                ShortVector a3 = ShortVector.broadcast(VectorKernels.SHORT_256, odds[e + 1]);
                 sumLow = sumLow.add(v.and(mask).mul(a0)).add(v.lanewise(VectorOperators.LSHR, 8).and(mask).mul(a2));
                 sumHigh = sumHigh.add(v.lanewise(VectorOperators.LSHR, 4).and(mask).mul(a1)).add(v.lanewise(VectorOperators.LSHR, 12).mul(a3));
             }

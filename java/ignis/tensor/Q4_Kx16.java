@@ -103,7 +103,6 @@ final class Q4_Kx16 extends PackedMatrix {
     void multiplyGroup(int g, MatrixInput x, int token, float[] out, int at) {
         short[] evens = x.evens;
         short[] odds = x.odds;
-        short[] splat = x.splat();
         float[] laneSums = LANE_SUMS.get();
         ShortVector mask = ShortVector.broadcast(VectorKernels.SHORT_256, (short) 0xF);
         for (int l = 0; l < 8; l++) {
@@ -119,10 +118,10 @@ final class Q4_Kx16 extends PackedMatrix {
                     ShortVector v = ShortVector.fromArray(VectorKernels.SHORT_256, quants, q + ROWS * s);
                     // values 4l..4l+3 of sub-block s: even, odd, even, odd elements of the token
                     int e = 128 * k + 16 * s + 2 * l;
-                    ShortVector a0 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e) : ShortVector.broadcast(VectorKernels.SHORT_256, evens[e]);
-                    ShortVector a1 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e + 16) : ShortVector.broadcast(VectorKernels.SHORT_256, odds[e]);
-                    ShortVector a2 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e + 32) : ShortVector.broadcast(VectorKernels.SHORT_256, evens[e + 1]);
-                    ShortVector a3 = splat != null ? ShortVector.fromArray(VectorKernels.SHORT_256, splat, 32 * e + 48) : ShortVector.broadcast(VectorKernels.SHORT_256, odds[e + 1]);
+                    ShortVector a0 = ShortVector.broadcast(VectorKernels.SHORT_256, evens[e]);
+                    ShortVector a1 = ShortVector.broadcast(VectorKernels.SHORT_256, odds[e]);
+                    ShortVector a2 = ShortVector.broadcast(VectorKernels.SHORT_256, evens[e + 1]);
+                    ShortVector a3 = ShortVector.broadcast(VectorKernels.SHORT_256, odds[e + 1]);
                     // four products of at most 15 * 127 each: exact in 16 bits
                     IntVector products = v.and(mask).mul(a0).add(v.lanewise(VectorOperators.LSHR, 4).and(mask).mul(a1))
                             .add(v.lanewise(VectorOperators.LSHR, 8).and(mask).mul(a2)).add(v.lanewise(VectorOperators.LSHR, 12).mul(a3))
