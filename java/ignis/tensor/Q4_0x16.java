@@ -101,7 +101,7 @@ final class Q4_0x16 extends PackedMatrix {
                 // values 4q and 4q+2 are even elements (evens[2q], evens[2q+1]), 4q+1 and 4q+3 odd;
                 // broadcast from the small arrays: a copy of every value 16 times over loads as one
                 // vector, but it was a 24-64 KiB second stream besides the weights, and with these
-                // coming from memory decode ran 1.5x slower with it
+                // coming from memory decode ran 1.3-1.5x slower with it
                 int e = 16 * k + 2 * q;
                 ShortVector a0 = ShortVector.broadcast(VectorKernels.SHORT_256, evens[e]);
                 ShortVector a1 = ShortVector.broadcast(VectorKernels.SHORT_256, odds[e]);
