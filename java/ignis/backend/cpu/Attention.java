@@ -2,6 +2,7 @@ package ignis.backend.cpu;
 
 import ignis.model.LlamaConfig;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -38,8 +39,8 @@ final class Attention implements WorkerPool.RangeTask {
     /** Per thread: eight partial output vectors (one per lane) and one lane buffer. */
     private final float[][] lanes;
 
-    /** Per thread, per 8-position group of the current token: key slot and value base in the store (see {@link KvStore}). */
-    private final int[][] groupKeySlot;
+    /** Per thread, per 8-position group of the current token: key base and value base in the store (see {@link KvStore}). */
+    private final int[][] groupKeyBase;
     private final int[][] groupValueBase;
 
     private KvBatch batch;
@@ -60,7 +61,7 @@ final class Attention implements WorkerPool.RangeTask {
         this.query = new float[threads][headDim];
         this.lanes = new float[threads][STEP];
         int groups = (capacity + L - 1) / L + 1;
-        this.groupKeySlot = new int[threads][groups];
+        this.groupKeyBase = new int[threads][groups];
         this.groupValueBase = new int[threads][groups];
     }
 
@@ -85,15 +86,15 @@ final class Attention implements WorkerPool.RangeTask {
 
     /**
      * Resolves token {@code t}'s block table for its {@code positions}, per 8-position group (a
-     * vector's worth; blocks hold whole groups): the store slot of the group's first key and the
-     * offset of its values' component 0.
+     * vector's worth; blocks hold whole groups): the offsets of the group's first key and of its
+     * values' component 0, both for KV head 0.
      */
-    private void mapGroups(int t, int positions, int[] keySlot, int[] valueBase) {
+    private void mapGroups(int t, int positions, int[] keyBase, int[] valueBase) {
         int[] table = batch.table[t];
         int b = batch.store.blockTokens;
         for (int g = 0, p = 0; p < positions; g++, p += L) {
             int block = table[p / b];
-            keySlot[g] = block * b + p % b;
+            keyBase[g] = block * b * kvDim + p % b * headDim;
             valueBase[g] = block * b * kvDim + p % b;
         }
     }
@@ -112,12 +113,14 @@ final class Attention implements WorkerPool.RangeTask {
             int h = pair % heads;
             int qOffset = t * heads * headDim + h * headDim;
             int kvOffset = (h / groupSize) * headDim;
+            // the head's keys within a block (see KvStore)
+            int keyOffset = kvOffset * batch.store.blockTokens;
             int positions = batch.position[t] + 1;
             boolean batched = batch.batched[t];
-            int[] keySlot = groupKeySlot[worker];
+            int[] keyBase = groupKeyBase[worker];
             int[] valueBase = groupValueBase[worker];
             if (h == heads - 1 || next == start) {
-                mapGroups(t, positions, keySlot, valueBase);
+                mapGroups(t, positions, keyBase, valueBase);
             }
             for (int i = 0; i < headDim; i++) {
                 qh[i] = Fp16.round(q[qOffset + i]);
@@ -127,15 +130,24 @@ final class Attention implements WorkerPool.RangeTask {
             if (batched && headDim % L == 0) {
                 // four positions at a time (within one 8-position group): four independent sums
                 for (; p + 4 <= positions; p += 4) {
-                    dotsBatched(qh, (keySlot[p / L] + p % L) * kvDim + kvOffset, s, p);
+                    dotsBatched(qh, keyBase[p / L] + p % L * headDim + keyOffset, s, p);
                     for (int u = p; u < p + 4; u++) {
                         s[u] *= scale;
                         max = Math.max(max, s[u]);
                     }
                 }
             }
+            if (!batched && headDim % STEP == 0) {
+                // two positions at a time (within one 8-position group): eight independent sums
+                for (; p + 2 <= positions; p += 2) {
+                    dotsSingle(qh, keyBase[p / L] + p % L * headDim + keyOffset, s, p);
+                    s[p] *= scale;
+                    s[p + 1] *= scale;
+                    max = Math.max(max, Math.max(s[p], s[p + 1]));
+                }
+            }
             for (; p < positions; p++) {
-                float v = dotF16(qh, keys, (keySlot[p / L] + p % L) * kvDim + kvOffset, batched) * scale;
+                float v = dotF16(qh, keys, keyBase[p / L] + p % L * headDim + keyOffset, batched) * scale;
                 s[p] = v;
                 max = Math.max(max, v);
             }
@@ -158,9 +170,9 @@ final class Attention implements WorkerPool.RangeTask {
         for (int i = 0; i < headDim; i += L) {
             FloatVector x = FloatVector.fromArray(F8, qh, i);
             acc0 = x.fma(FloatVector.fromArray(F8, k, kOffset + i), acc0);
-            acc1 = x.fma(FloatVector.fromArray(F8, k, kOffset + kvDim + i), acc1);
-            acc2 = x.fma(FloatVector.fromArray(F8, k, kOffset + 2 * kvDim + i), acc2);
-            acc3 = x.fma(FloatVector.fromArray(F8, k, kOffset + 3 * kvDim + i), acc3);
+            acc1 = x.fma(FloatVector.fromArray(F8, k, kOffset + headDim + i), acc1);
+            acc2 = x.fma(FloatVector.fromArray(F8, k, kOffset + 2 * headDim + i), acc2);
+            acc3 = x.fma(FloatVector.fromArray(F8, k, kOffset + 3 * headDim + i), acc3);
         }
         FloatVector t0 = acc0.add(acc0.rearrange(SWAP_HALVES));
         FloatVector t1 = acc1.add(acc1.rearrange(SWAP_HALVES));
@@ -174,6 +186,47 @@ final class Attention implements WorkerPool.RangeTask {
         s[p + 1] = u1.lane(0) + u1.lane(1);
         s[p + 2] = u2.lane(0) + u2.lane(1);
         s[p + 3] = u3.lane(0) + u3.lane(1);
+    }
+
+    /**
+     * ggml_vec_dot_f16 ({@link #dotF16} of a single token) of the key at {@code kOffset} and the
+     * one after it in the store, into {@code s[p]} and {@code s[p + 1]}, for a head length that
+     * is a multiple of 32.
+     */
+    private void dotsSingle(float[] qh, int kOffset, float[] s, int p) {
+        float[] k = keys;
+        int next = kOffset + headDim;
+        FloatVector a0 = FloatVector.zero(F8);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        for (int i = 0; i < headDim; i += STEP) {
+            FloatVector q0 = FloatVector.fromArray(F8, qh, i);
+            FloatVector q1 = FloatVector.fromArray(F8, qh, i + L);
+            FloatVector q2 = FloatVector.fromArray(F8, qh, i + 2 * L);
+            FloatVector q3 = FloatVector.fromArray(F8, qh, i + 3 * L);
+            a0 = q0.fma(FloatVector.fromArray(F8, k, kOffset + i), a0);
+            a1 = q1.fma(FloatVector.fromArray(F8, k, kOffset + i + L), a1);
+            a2 = q2.fma(FloatVector.fromArray(F8, k, kOffset + i + 2 * L), a2);
+            a3 = q3.fma(FloatVector.fromArray(F8, k, kOffset + i + 3 * L), a3);
+            b0 = q0.fma(FloatVector.fromArray(F8, k, next + i), b0);
+            b1 = q1.fma(FloatVector.fromArray(F8, k, next + i + L), b1);
+            b2 = q2.fma(FloatVector.fromArray(F8, k, next + i + 2 * L), b2);
+            b3 = q3.fma(FloatVector.fromArray(F8, k, next + i + 3 * L), b3);
+        }
+        // ggml_vec_dot_f16's reduction, as in dotF16
+        FloatVector x = a0.add(a2).add(a1.add(a3));
+        FloatVector y = b0.add(b2).add(b1.add(b3));
+        FloatVector tx = x.add(x.rearrange(SWAP_HALVES));
+        FloatVector ty = y.add(y.rearrange(SWAP_HALVES));
+        FloatVector ux = tx.add(tx.rearrange(SWAP_NEIGHBOURS));
+        FloatVector uy = ty.add(ty.rearrange(SWAP_NEIGHBOURS));
+        s[p] = ux.lane(0) + ux.lane(2);
+        s[p + 1] = uy.lane(0) + uy.lane(2);
     }
 
     /** q.k: tinyBLAS for a batch when the length is a multiple of 8, else ggml_vec_dot_f16. */
@@ -211,26 +264,6 @@ final class Attention implements WorkerPool.RangeTask {
             sum += qh[i] * k[kOffset + i];
         }
         return (float) sum;
-    }
-
-    /**
-     * GGML_F32x8_REDUCE of ggml_vec_dot_f16's four 8-lane accumulators held at
-     * {@code acc[base + (8a + l) * stride]}: accumulators 0+2 and 1+3, then those two, then the
-     * lanes by hadd (pairs of halves).
-     */
-    private static float reduceVecDot(float[] acc, int base, int stride) {
-        float t0 = lane(acc, base, stride, 0) + lane(acc, base, stride, 4);
-        float t1 = lane(acc, base, stride, 1) + lane(acc, base, stride, 5);
-        float t2 = lane(acc, base, stride, 2) + lane(acc, base, stride, 6);
-        float t3 = lane(acc, base, stride, 3) + lane(acc, base, stride, 7);
-        return (t0 + t1) + (t2 + t3);
-    }
-
-    /** Lane {@code l} after adding accumulators 0+2 and 1+3 and then those two. */
-    private static float lane(float[] acc, int base, int stride, int l) {
-        float x0 = acc[base + l * stride] + acc[base + (2 * L + l) * stride];
-        float x1 = acc[base + (L + l) * stride] + acc[base + (3 * L + l) * stride];
-        return x0 + x1;
     }
 
     /** ggml_vec_soft_max_f32: exp in 8-lane groups (the cache is padded, so the last group too), group sums added in double. */
@@ -295,28 +328,52 @@ final class Attention implements WorkerPool.RangeTask {
                 }
                 out[outOffset + i] = GgmlMath.sumLanes(slots, 0);
             } else {
-                // ggml_vec_dot_f16: position p in lane p % 8 of accumulator (p % 32) / 8
-                FloatVector a0 = FloatVector.zero(F8);
-                FloatVector a1 = a0;
-                FloatVector a2 = a0;
-                FloatVector a3 = a0;
-                for (; p + STEP <= n; p += STEP) {
-                    int g = p / L;
-                    a0 = FloatVector.fromArray(F8, prob, p).fma(FloatVector.fromArray(F8, values, row + valueBase[g]), a0);
-                    a1 = FloatVector.fromArray(F8, prob, p + L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 1]), a1);
-                    a2 = FloatVector.fromArray(F8, prob, p + 2 * L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 2]), a2);
-                    a3 = FloatVector.fromArray(F8, prob, p + 3 * L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 3]), a3);
-                }
-                a0.intoArray(slots, 0);
-                a1.intoArray(slots, L);
-                a2.intoArray(slots, 2 * L);
-                a3.intoArray(slots, 3 * L);
-                for (; p < n; p++) {
-                    slots[p % STEP] = Math.fma(prob[p], values[row + valueBase[p / L] + p % L], slots[p % STEP]);
-                }
-                out[outOffset + i] = reduceVecDot(slots, 0, 1);
+                out[outOffset + i] = weightedValuesSingle(prob, n, row, valueBase);
             }
         }
+    }
+
+    /**
+     * ggml_vec_dot_f16 of the probabilities with the transposed value row at {@code row}:
+     * position p in lane p % 8 of accumulator (p % 32) / 8, the accumulators added 0+2, 1+3, then
+     * the lanes by pairs of halves. The last, partial step loads its positions from n on as zeros,
+     * as llama.cpp's padded cache meets zero probabilities there.
+     */
+    private float weightedValuesSingle(float[] prob, int n, int row, int[] valueBase) {
+        FloatVector a0 = FloatVector.zero(F8);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int p = 0;
+        for (; p + STEP <= n; p += STEP) {
+            int g = p / L;
+            a0 = FloatVector.fromArray(F8, prob, p).fma(FloatVector.fromArray(F8, values, row + valueBase[g]), a0);
+            a1 = FloatVector.fromArray(F8, prob, p + L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 1]), a1);
+            a2 = FloatVector.fromArray(F8, prob, p + 2 * L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 2]), a2);
+            a3 = FloatVector.fromArray(F8, prob, p + 3 * L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 3]), a3);
+        }
+        int left = n - p;
+        if (left > 0) {
+            int g = p / L;
+            VectorMask<Float> m = F8.indexInRange(0, left);
+            a0 = FloatVector.fromArray(F8, prob, p, m).fma(FloatVector.fromArray(F8, values, row + valueBase[g], m), a0);
+            if (left > L) {
+                m = F8.indexInRange(L, left);
+                a1 = FloatVector.fromArray(F8, prob, p + L, m).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 1], m), a1);
+            }
+            if (left > 2 * L) {
+                m = F8.indexInRange(2 * L, left);
+                a2 = FloatVector.fromArray(F8, prob, p + 2 * L, m).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 2], m), a2);
+            }
+            if (left > 3 * L) {
+                m = F8.indexInRange(3 * L, left);
+                a3 = FloatVector.fromArray(F8, prob, p + 3 * L, m).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 3], m), a3);
+            }
+        }
+        FloatVector x = a0.add(a2).add(a1.add(a3));
+        FloatVector t = x.add(x.rearrange(SWAP_HALVES));
+        FloatVector u = t.add(t.rearrange(SWAP_NEIGHBOURS));
+        return u.lane(0) + u.lane(2);
     }
 
     /**

@@ -126,7 +126,7 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
             throw new IgnisException("context length must be >= 1, got " + contextLength);
         }
         ensureAttention(contextLength);
-        return new CpuKvCache(endLayer - firstLayer, contextLength, c.kvDim());
+        return new CpuKvCache(endLayer - firstLayer, contextLength, c.kvDim(), c.headDim());
     }
 
     private void ensureAttention(int positions) {
@@ -147,7 +147,7 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
                     + blocks + " blocks of " + blockTokens);
         }
         ensureAttention((int) Math.min((long) blocks * blockTokens, Integer.MAX_VALUE - 64));
-        return new CpuPagedKv(endLayer - firstLayer, blocks, blockTokens, c.kvDim());
+        return new CpuPagedKv(endLayer - firstLayer, blocks, blockTokens, c.kvDim(), c.headDim());
     }
 
     @Override
@@ -238,9 +238,7 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
             // Attention block.
             rmsNorm(x, lw.attentionNorm(), xb, n);
             modelInput.set(xb, n, dim, kv.batched);
-            matMul.multiply(lw.wq(), modelInput, q);
-            matMul.multiply(lw.wk(), modelInput, k);
-            matMul.multiply(lw.wv(), modelInput, v);
+            matMul.multiply(lw.wq(), lw.wk(), lw.wv(), modelInput, q, k, v);
             for (int t = 0; t < n; t++) {
                 rope.rotate(q, t * c.queryDim(), c.heads(), cos, sin, t * half);
                 rope.rotate(k, t * c.kvDim(), c.kvHeads(), cos, sin, t * half);
@@ -253,8 +251,7 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
             // Feed-forward block (SwiGLU).
             rmsNorm(x, lw.ffnNorm(), xb, n);
             modelInput.set(xb, n, dim, kv.batched);
-            matMul.multiply(lw.wGate(), modelInput, gate);
-            matMul.multiply(lw.wUp(), modelInput, up);
+            matMul.multiply(lw.wGate(), lw.wUp(), modelInput, gate, up);
             swiglu(gate, up, n * c.ffn());
             ffnInput.set(gate, n, c.ffn(), kv.batched);
             matMul.multiply(lw.wDown(), ffnInput, projected);

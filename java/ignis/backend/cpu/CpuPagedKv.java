@@ -6,8 +6,8 @@ import ignis.backend.PagedKv;
 final class CpuPagedKv implements PagedKv {
     final KvStore store;
 
-    CpuPagedKv(int layers, int blocks, int blockTokens, int kvDim) {
-        this.store = new KvStore(layers, blocks, blockTokens, kvDim);
+    CpuPagedKv(int layers, int blocks, int blockTokens, int kvDim, int headDim) {
+        this.store = new KvStore(layers, blocks, blockTokens, kvDim, headDim);
     }
 
     @Override

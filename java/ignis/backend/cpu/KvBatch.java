@@ -25,7 +25,7 @@ final class KvBatch {
         tokens = n;
         for (int t = 0; t < n; t++) {
             position[t] = cache.length() + t;
-            table[t] = CpuKvCache.ONE_BLOCK;
+            table[t] = cache.table;
             batched[t] = n > 1;
         }
     }

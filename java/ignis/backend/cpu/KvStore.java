@@ -3,14 +3,19 @@ package ignis.backend.cpu;
 import ignis.IgnisException;
 
 /**
- * Keys and values of every layer in blocks of {@code blockTokens} positions. Position slot
- * {@code s = block * blockTokens + offset}: its key is row {@code s} of {@code keys[layer]}
- * ({@code kvDim} floats). Values are transposed within a block, as llama.cpp's cache keeps them
- * for its non-flash attention: component {@code d} of a block's positions is one run of
- * {@code blockTokens} floats at {@code block * blockTokens * kvDim + d * blockTokens}, so the
- * weighted sum over positions reads memory in order. Both are rounded to fp16 on the way in, as
- * llama.cpp's default F16 cache stores them, and kept as floats so attention reads them without
- * conversion. A single sequence's cache is one block as long as its context.
+ * Keys and values of every layer in blocks of {@code blockTokens} positions, each block
+ * {@code blockTokens * kvDim} floats from {@code block * blockTokens * kvDim} on, grouped by KV
+ * head so that attention reads one head's part of a block as one run of memory:
+ * <ul>
+ * <li>keys: head {@code h}'s key at {@code offset} is the {@code headDim} floats at
+ *     {@code (h * blockTokens + offset) * headDim} into the block;</li>
+ * <li>values transposed, as llama.cpp's cache keeps them for its non-flash attention: component
+ *     {@code d} (of all heads, {@code d = h * headDim + i}) of the block's positions is one run
+ *     of {@code blockTokens} floats at {@code d * blockTokens} into the block, so the weighted
+ *     sum over positions reads memory in order.</li>
+ * </ul>
+ * Both are rounded to fp16 on the way in, as llama.cpp's default F16 cache stores them, and kept
+ * as floats so attention reads them without conversion.
  */
 final class KvStore {
     final float[][] keys;
@@ -18,8 +23,9 @@ final class KvStore {
     final int blocks;
     final int blockTokens;
     final int kvDim;
+    final int headDim;
 
-    KvStore(int layers, int blocks, int blockTokens, int kvDim) {
+    KvStore(int layers, int blocks, int blockTokens, int kvDim, int headDim) {
         long perLayer = (long) blocks * blockTokens * kvDim;
         if (perLayer > Integer.MAX_VALUE - 16) {
             throw new IgnisException("KV cache of " + blocks + " x " + blockTokens + " positions x " + kvDim
@@ -36,6 +42,7 @@ final class KvStore {
         this.blocks = blocks;
         this.blockTokens = blockTokens;
         this.kvDim = kvDim;
+        this.headDim = headDim;
     }
 
     static long bytesPerBlock(int layers, int blockTokens, int kvDim) {
@@ -46,10 +53,11 @@ final class KvStore {
     void store(int layer, int block, int offset, float[] k, int kOffset, float[] v, int vOffset) {
         float[] kl = keys[layer];
         float[] vl = values[layer];
-        int keyBase = (block * blockTokens + offset) * kvDim;
-        int valueBase = block * blockTokens * kvDim + offset;
+        int blockBase = block * blockTokens * kvDim;
+        int valueBase = blockBase + offset;
         for (int i = 0; i < kvDim; i++) {
-            kl[keyBase + i] = Fp16.round(k[kOffset + i]);
+            int head = i / headDim;
+            kl[blockBase + (head * blockTokens + offset) * headDim + i % headDim] = Fp16.round(k[kOffset + i]);
             vl[valueBase + i * blockTokens] = Fp16.round(v[vOffset + i]);
         }
     }

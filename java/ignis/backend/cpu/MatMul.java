@@ -24,14 +24,9 @@ final class MatMul implements WorkerPool.RangeTask {
     /** Set once a repacked copy did not fit the heap: no matrix is repacked after it. */
     private boolean outOfHeap;
     private final Map<Tensor, PackedMatrix> packedMatrices = new IdentityHashMap<>();
-    private PackedMatrix packed;
-    private QuantFormat format;
-    private MemorySegment weights;
-    private long weightRowBytes;
-    private MatrixInput input;
-    private int rows;
-    private float[] out;
-    private int outOffset;
+    /** The products of the current loop: one, or several that share an input (see {@link #multiply(Tensor, Tensor, Tensor, Activations, float[], float[], float[])}). */
+    private final Product[] products = {new Product(), new Product(), new Product()};
+    private int productCount;
 
     MatMul(WorkerPool pool) {
         this.pool = pool;
@@ -70,29 +65,92 @@ final class MatMul implements WorkerPool.RangeTask {
 
     /** As {@link #multiply(Tensor, Activations, float[])}, writing from {@code out[outOffset]} on. */
     void multiply(Tensor w, Activations x, float[] out, int outOffset) {
+        productCount = 0;
+        add(w, x, out, outOffset);
+        runProducts();
+    }
+
+    /** Two products of one input in one parallel loop: one hand-out of work and one wait, not two. */
+    void multiply(Tensor w0, Tensor w1, Activations x, float[] out0, float[] out1) {
+        productCount = 0;
+        add(w0, x, out0, 0);
+        add(w1, x, out1, 0);
+        runProducts();
+    }
+
+    /** As {@link #multiply(Tensor, Tensor, Activations, float[], float[])} for three products. */
+    void multiply(Tensor w0, Tensor w1, Tensor w2, Activations x, float[] out0, float[] out1, float[] out2) {
+        productCount = 0;
+        add(w0, x, out0, 0);
+        add(w1, x, out1, 0);
+        add(w2, x, out2, 0);
+        runProducts();
+    }
+
+    private void add(Tensor w, Activations x, float[] out, int outOffset) {
         if (w.rowLength() != x.length()) {
             throw new IllegalArgumentException(w.name() + ": row length " + w.rowLength() + " != input length " + x.length());
         }
-        this.packed = packedMatrices.get(w);
-        this.format = w.format();
-        this.weights = w.data();
-        this.weightRowBytes = w.rowBytes();
-        this.input = x.input(format.activationType());
-        input.prepareFor(w.type());
-        this.rows = w.rowCount();
-        this.out = out;
-        this.outOffset = outOffset;
-        pool.parallelFor(rows, ROW_GRANULE, this);
-        this.out = null;
-        this.packed = null;
+        Product p = products[productCount];
+        p.first = productCount == 0 ? 0 : products[productCount - 1].end();
+        p.packed = packedMatrices.get(w);
+        p.format = w.format();
+        p.weights = w.data();
+        p.weightRowBytes = w.rowBytes();
+        p.input = x.input(p.format.activationType());
+        p.input.prepareFor(w.type());
+        p.rows = w.rowCount();
+        p.out = out;
+        p.outOffset = outOffset;
+        productCount++;
+    }
+
+    private void runProducts() {
+        pool.parallelFor(products[productCount - 1].end(), ROW_GRANULE, this);
+        for (int i = 0; i < productCount; i++) {
+            products[i].out = null;
+            products[i].packed = null;
+        }
     }
 
     @Override
     public void run(int start, int end, int worker) {
-        if (packed != null) {
-            packed.multiplyRows(start, end, input, out, outOffset, rows);
-        } else {
-            format.multiplyRows(weights, weightRowBytes, start, end, input, out, outOffset, rows);
+        for (int i = 0; i < productCount; i++) {
+            Product p = products[i];
+            int from = Math.max(start, p.first) - p.first;
+            int to = Math.min(end, p.first + p.rows) - p.first;
+            if (from < to) {
+                p.run(from, to);
+            }
+        }
+    }
+
+    /**
+     * One matrix product of a loop, its rows at {@code [first, first + rows)} of the loop's index
+     * range; {@code first} is a whole number of granules, so chunks start on whole packed groups.
+     */
+    private static final class Product {
+        int first;
+        PackedMatrix packed;
+        QuantFormat format;
+        MemorySegment weights;
+        long weightRowBytes;
+        MatrixInput input;
+        int rows;
+        float[] out;
+        int outOffset;
+
+        /** Where the next product's rows start: this one's end, rounded up to a granule. */
+        int end() {
+            return first + (rows + ROW_GRANULE - 1) / ROW_GRANULE * ROW_GRANULE;
+        }
+
+        void run(int start, int end) {
+            if (packed != null) {
+                packed.multiplyRows(start, end, input, out, outOffset, rows);
+            } else {
+                format.multiplyRows(weights, weightRowBytes, start, end, input, out, outOffset, rows);
+            }
         }
     }
 }
