@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * before weighting the values. The q.k and probability.value products sum in the order of the
  * kernel llama.cpp picks: tinyBLAS (one 8-lane accumulator) for a batch of tokens,
  * ggml_vec_dot_f16 (four 8-lane accumulators over 32-element steps) for a single token; the
- * cache is padded to 32 positions as llama.cpp's is. Parallel over (token, head) pairs.
+ * cache is padded to 32 positions as llama.cpp's is. Parallel over (token, head) pairs, head by head.
  */
 final class Attention implements WorkerPool.RangeTask {
     private static final int L = GgmlMath.LANES;
@@ -105,12 +105,18 @@ final class Attention implements WorkerPool.RangeTask {
         float[] qh = query[worker];
         float[] lane = lanes[worker];
         int pairs = batch.tokens * heads;
+        int tokens = batch.tokens;
+        // the block table and length last mapped: a shorter prefix of the same table needs no new map
+        int[] mappedTable = null;
+        int mappedPositions = 0;
         for (int next = start; next < end; next++) {
-            // the last tokens first: with causal attention they cost the most, and the threads
-            // that take the first chunks should not be left with the dearest at the end
+            // head by head, so that a thread's next pair rereads the same head's keys and values
+            // from its own cache; within a head the last tokens first: with causal attention they
+            // cost the most, and the threads that take the first chunks should not be left with
+            // the dearest at the end
             int pair = pairs - 1 - next;
-            int t = pair / heads;
-            int h = pair % heads;
+            int t = pair % tokens;
+            int h = pair / tokens;
             int qOffset = t * heads * headDim + h * headDim;
             int kvOffset = (h / groupSize) * headDim;
             // the head's keys within a block (see KvStore)
@@ -119,8 +125,10 @@ final class Attention implements WorkerPool.RangeTask {
             boolean batched = batch.batched[t];
             int[] keyBase = groupKeyBase[worker];
             int[] valueBase = groupValueBase[worker];
-            if (h == heads - 1 || next == start) {
+            if (batch.table[t] != mappedTable || positions > mappedPositions) {
                 mapGroups(t, positions, keyBase, valueBase);
+                mappedTable = batch.table[t];
+                mappedPositions = positions;
             }
             for (int i = 0; i < headDim; i++) {
                 qh[i] = Fp16.round(q[qOffset + i]);
