@@ -57,8 +57,13 @@ class MetricsSnapshotTest {
         try (FakeSseServer fake = new FakeSseServer(); HttpClient http = SseCompletionClient.newHttpClient()) {
             MetricsClient client = new MetricsClient(http, fake.base());
             fake.metricsText = "ignis_kv_blocks_used 5\nignis_kv_blocks_total 64\nignis_kv_blocks_free 59\nignis_requests_running 1\n";
+            // goes idle only after the client has seen the busy text at least once: a fixed delay
+            // alone lost the race on a loaded machine, where the first poll came after it
             Thread.ofVirtual().start(() -> {
                 try {
+                    while (fake.metricsReads.get() == 0) {
+                        Thread.sleep(5);
+                    }
                     Thread.sleep(200);
                 } catch (InterruptedException e) {
                     return;
