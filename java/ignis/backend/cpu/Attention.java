@@ -36,7 +36,7 @@ final class Attention implements WorkerPool.RangeTask {
     private final float scale;
     private final float[][] scores;
     private final float[][] query;
-    /** Per thread: eight partial output vectors (one per lane) and one lane buffer. */
+    /** Per thread: {@link #STEP} floats, the softmax's lane buffer and the batched weighted sums' accumulator slots. */
     private final float[][] lanes;
 
     /** Per thread, per 8-position group of the current token: key base and value base in the store (see {@link KvStore}). */

@@ -55,10 +55,12 @@ final class KvStore {
         float[] vl = values[layer];
         int blockBase = block * blockTokens * kvDim;
         int valueBase = blockBase + offset;
-        for (int i = 0; i < kvDim; i++) {
-            int head = i / headDim;
-            kl[blockBase + (head * blockTokens + offset) * headDim + i % headDim] = Fp16.round(k[kOffset + i]);
-            vl[valueBase + i * blockTokens] = Fp16.round(v[vOffset + i]);
+        for (int head = 0, i = 0; head < kvDim / headDim; head++) {
+            int keyBase = blockBase + (head * blockTokens + offset) * headDim;
+            for (int j = 0; j < headDim; j++, i++) {
+                kl[keyBase + j] = Fp16.round(k[kOffset + i]);
+                vl[valueBase + i * blockTokens] = Fp16.round(v[vOffset + i]);
+            }
         }
     }
 
