@@ -85,3 +85,14 @@ DEVICE_FN float group_max(float v, float* scratch) {
     __syncthreads();
     return best;
 }
+
+/* Tensor cores (gemm_mma.cu): one register holds two fp16 values, the lower-indexed in the low half. */
+typedef uint HALF2;
+#define LOAD_HALF2(p, i) (*(const uint*) ((p) + (i)))
+#define MMA_SCRATCH_FLOATS(warps) 1
+
+DEVICE_FN void mma_16x8x16(float* c, HALF2 a0, HALF2 a1, HALF2 a2, HALF2 a3, HALF2 b0, HALF2 b1, float* scratch) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}

@@ -84,6 +84,11 @@ public final class CudaDevice implements Device {
     }
 
     @Override
+    public boolean hasTensorCores() {
+        return info.hasTensorCores();
+    }
+
+    @Override
     public long freeMemory() {
         makeCurrent();
         long[] free = new long[1];

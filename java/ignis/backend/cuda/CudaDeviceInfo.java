@@ -26,6 +26,11 @@ public record CudaDeviceInfo(int index, String name, int computeMajor, int compu
         return computeMajor * 10 + computeMinor;
     }
 
+    /** Whether the device has the tensor cores gemm_mma.cu's mma.sync m16n8k16 needs (sm_80 on). */
+    public boolean hasTensorCores() {
+        return computeMajor >= 8;
+    }
+
     /** E.g. {@code "13.0"}. */
     public String driverVersionString() {
         return driverVersion / 1000 + "." + driverVersion % 1000 / 10;

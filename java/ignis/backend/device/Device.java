@@ -50,6 +50,14 @@ public interface Device extends AutoCloseable {
      */
     void launch(Kernel kernel, int groupsX, int groupsY, int groupSize, Object... args);
 
+    /**
+     * Whether {@code mma_16x8x16} runs on matrix hardware here (CUDA compute capability 8.0 and
+     * up), so that batches take the tensor-core GEMM; elsewhere it is emulated and only tested.
+     */
+    default boolean hasTensorCores() {
+        return false;
+    }
+
     /** Waits until every queued operation has finished. */
     void synchronize();
 

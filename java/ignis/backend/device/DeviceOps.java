@@ -24,6 +24,13 @@ public final class DeviceOps {
     static final int GEMM_TILE_ROWS = 64;
     static final int GEMM_TILE_TOKENS = 32;
     static final int GEMM_THREADS = 128;
+    /**
+     * Weight types gemm_mma.cu multiplies on tensor cores (its quant32_ forms are exact in fp16);
+     * on a device with them ({@link Device#hasTensorCores}) their batches run there, with the
+     * tile grid of gemm_.
+     */
+    public static final java.util.Set<GGMLType> TENSOR_CORE_TYPES = java.util.EnumSet.of(GGMLType.F16, GGMLType.Q8_0,
+            GGMLType.Q4_0, GGMLType.Q4_1, GGMLType.Q5_0, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K);
     /** Positions one flash-decoding split covers (at most ATTENTION_CHUNK in attention_decode.cu). */
     public static final int ATTENTION_CHUNK = 256;
     /** The largest head dimension the attention kernels take. */
@@ -38,6 +45,7 @@ public final class DeviceOps {
     private final Device device;
     private final Map<GGMLType, Kernel> matmul = new EnumMap<>(GGMLType.class);
     private final Map<GGMLType, Kernel> gemm = new EnumMap<>(GGMLType.class);
+    private final Map<GGMLType, Kernel> gemmTensorCores = new EnumMap<>(GGMLType.class);
     private final Map<GGMLType, Kernel> embed = new EnumMap<>(GGMLType.class);
     private final Kernel rmsNorm;
     private final Kernel rope;
@@ -61,6 +69,9 @@ public final class DeviceOps {
             matmul.put(type, k.kernel("matmul_" + suffix));
             gemm.put(type, k.kernel("gemm_" + suffix));
             embed.put(type, k.kernel("embed_" + suffix));
+            if (TENSOR_CORE_TYPES.contains(type)) {
+                gemmTensorCores.put(type, k.kernel("gemm_mma_" + suffix));
+            }
         }
         rmsNorm = k.kernel("rms_norm");
         rope = k.kernel("rope");
@@ -90,12 +101,27 @@ public final class DeviceOps {
     public void matmul(GGMLType type, DeviceBuffer w, long rowBytes, DeviceBuffer x, DeviceBuffer y,
                        int cols, int rows, int tokens) {
         if (tokens >= GEMM_MIN_TOKENS) {
-            device.launch(kernel(gemm, type, "matmul"), ceilDiv(rows, GEMM_TILE_ROWS), ceilDiv(tokens, GEMM_TILE_TOKENS),
-                    GEMM_THREADS, w, Math.toIntExact(rowBytes), x, y, cols, rows, tokens);
+            Map<GGMLType, Kernel> kernels = device.hasTensorCores() && TENSOR_CORE_TYPES.contains(type) ? gemmTensorCores : gemm;
+            launchGemm(kernels, type, w, rowBytes, x, y, cols, rows, tokens);
             return;
         }
         device.launch(kernel(matmul, type, "matmul"), rows, ceilDiv(tokens, MATMUL_TOKENS), rowGroup(ceilDiv(cols, 32)),
                 w, Math.toIntExact(rowBytes), x, y, cols, rows, tokens);
+    }
+
+    /**
+     * {@link #matmul} of a batch through gemm_mma.cu whatever the device: on tensor cores where it
+     * has them, emulated elsewhere (so the conformance tests check its fragment layout on OpenCL).
+     */
+    public void matmulTensorCores(GGMLType type, DeviceBuffer w, long rowBytes, DeviceBuffer x, DeviceBuffer y,
+                                  int cols, int rows, int tokens) {
+        launchGemm(gemmTensorCores, type, w, rowBytes, x, y, cols, rows, tokens);
+    }
+
+    private void launchGemm(Map<GGMLType, Kernel> kernels, GGMLType type, DeviceBuffer w, long rowBytes, DeviceBuffer x,
+                            DeviceBuffer y, int cols, int rows, int tokens) {
+        device.launch(kernel(kernels, type, "matmul"), ceilDiv(rows, GEMM_TILE_ROWS), ceilDiv(tokens, GEMM_TILE_TOKENS),
+                GEMM_THREADS, w, Math.toIntExact(rowBytes), x, y, cols, rows, tokens);
     }
 
     /** {@code out[t] = table row tokens[t]}, dequantized to {@code dim} floats. */
@@ -203,7 +229,7 @@ public final class DeviceOps {
         Kernel k = kernels.get(type);
         if (k == null) {
             throw new DeviceException(device.name() + ": no " + what + " kernel for weight type " + type
-                    + " (supported: " + WEIGHT_TYPES + ")");
+                    + " (supported: " + kernels.keySet() + ")");
         }
         return k;
     }

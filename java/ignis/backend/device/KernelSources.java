@@ -19,7 +19,7 @@ public final class KernelSources {
     public static final String RESOURCE_DIR = "ignis/kernels/";
     /** Every kernel source, in program order (a test checks the list against cuda-kernels/). */
     public static final List<String> SOURCES = List.of(
-            "matmul.cu", "gemm.cu", "norm.cu", "rope.cu", "kv_cache.cu", "elementwise.cu",
+            "matmul.cu", "gemm.cu", "gemm_mma.cu", "norm.cu", "rope.cu", "kv_cache.cu", "elementwise.cu",
             "attention_decode.cu", "attention_prefill.cu", "sampling.cu", "sample.cu");
     public static final String OPENCL_PRELUDE = "prelude_opencl.h";
 

@@ -35,6 +35,8 @@ public final class OpenClDevice implements Device {
     private final OpenCl cl;
     private final OpenClDeviceInfo info;
     private final String name;
+    /** clBuildProgram options of this device's programs ({@link OpenClKernels#buildOptions}). */
+    private final String buildOptions;
     private final MemorySegment deviceId;
     private final Arena arena = Arena.ofShared(); // shared: the device may be opened on one thread and used on another
     private final MemorySegment status = arena.allocate(JAVA_INT);
@@ -50,10 +52,11 @@ public final class OpenClDevice implements Device {
     private long allocated;
     private boolean closed;
 
-    private OpenClDevice(OpenCl cl, OpenClDiscovery.Found found, String programSource) {
+    private OpenClDevice(OpenCl cl, OpenClDiscovery.Found found, String programSource, String extraBuildOptions) {
         this.cl = cl;
         this.info = found.info();
-        this.name = info.deviceName() + " (opencl:" + info.index() + ")";
+        this.name = info.deviceName() + " (opencl:" + info.index() + (extraBuildOptions.isBlank() ? "" : " " + extraBuildOptions.strip()) + ")";
+        this.buildOptions = OpenClKernels.buildOptions(info, extraBuildOptions);
         this.deviceId = found.device();
         try {
             MemorySegment properties = arena.allocateFrom(JAVA_LONG, CL_CONTEXT_PLATFORM, found.platform().address(), 0L);
@@ -74,6 +77,15 @@ public final class OpenClDevice implements Device {
      * {@link DeviceException} when OpenCL, the device or the build fails (with the build log).
      */
     public static OpenClDevice open(int index, String programSource) {
+        return open(index, programSource, "");
+    }
+
+    /**
+     * {@link #open(int, String)} with {@code extraBuildOptions} after the device's own (see
+     * {@link OpenClKernels#buildOptions}), e.g. the tests' {@code -D IGNIS_EMULATED_SUBGROUP_SIZE=8};
+     * the device's name shows them.
+     */
+    public static OpenClDevice open(int index, String programSource, String extraBuildOptions) {
         OpenCl cl = OpenCl.load();
         List<String> problems = new ArrayList<>();
         List<OpenClDiscovery.Found> found = OpenClDiscovery.enumerate(cl, problems);
@@ -84,7 +96,7 @@ public final class OpenClDevice implements Device {
             throw new DeviceException("OpenCL: no device " + index + "; there are " + found.size() + ": "
                     + found.stream().map(f -> f.info().summary()).toList());
         }
-        return new OpenClDevice(cl, found.get(index), programSource);
+        return new OpenClDevice(cl, found.get(index), programSource, extraBuildOptions);
     }
 
     /** What discovery said about this device. */
@@ -95,7 +107,7 @@ public final class OpenClDevice implements Device {
     /** Builds another program on this device (its kernels are released with the device). */
     public OpenClKernels buildProgram(String source) {
         ensureOpen();
-        OpenClKernels program = OpenClKernels.build(this, source);
+        OpenClKernels program = OpenClKernels.build(this, source, buildOptions);
         programs.add(program);
         return program;
     }

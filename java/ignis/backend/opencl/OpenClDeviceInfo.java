@@ -46,10 +46,28 @@ public record OpenClDeviceInfo(
         return extensions.contains(extension);
     }
 
+    /**
+     * The subgroup extension the kernels' reductions use here, or null (then they reduce in local
+     * memory): cl_khr_subgroups from OpenCL C 2.0 on, else cl_intel_subgroups (also on 1.2).
+     */
+    public String subgroupExtension() {
+        if (hasExtension("cl_khr_subgroups") && openClCMajorVersion() >= 2) {
+            return "cl_khr_subgroups";
+        }
+        return hasExtension("cl_intel_subgroups") ? "cl_intel_subgroups" : null;
+    }
+
+    /** X of the device's "OpenCL C X.Y ..." (1 when it cannot be read). */
+    public int openClCMajorVersion() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("OpenCL C (\\d+)\\.").matcher(openClCVersion);
+        return m.find() ? Integer.parseInt(m.group(1)) : 1;
+    }
+
     /** One line for {@code ignis devices}, e.g. {@code "0: pthread-haswell (CPU, 3.4 GiB, 2 CU) on Portable Computing Language"}. */
     public String summary() {
-        return String.format(Locale.ROOT, "%d: %s (%s, %.1f GiB, %d compute units, work-group <= %d, %s) on %s [platform %d, device %d]",
+        String subgroups = subgroupExtension();
+        return String.format(Locale.ROOT, "%d: %s (%s, %.1f GiB, %d compute units, work-group <= %d, %s, %s) on %s [platform %d, device %d]",
                 index, deviceName, type, globalMemory / 1073741824.0, computeUnits, maxWorkGroupSize, openClCVersion,
-                platformName, platformIndex, deviceIndex);
+                subgroups == null ? "no subgroups" : subgroups, platformName, platformIndex, deviceIndex);
     }
 }

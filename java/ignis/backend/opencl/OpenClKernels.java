@@ -19,10 +19,10 @@ import java.util.Map;
  */
 public final class OpenClKernels implements KernelLibrary {
     /**
-     * OpenCL C 1.2 as the portable kernels are written; arg info lets launches check argument
-     * types. No -cl-fast-relaxed-math: results must match the CPU backend's IEEE arithmetic.
+     * Arg info lets launches check argument types. No -cl-fast-relaxed-math: results must match
+     * the CPU backend's IEEE arithmetic.
      */
-    public static final String BUILD_OPTIONS = "-cl-std=CL1.2 -cl-kernel-arg-info";
+    private static final String COMMON_OPTIONS = "-cl-kernel-arg-info";
 
     private static final int CL_PROGRAM_KERNEL_NAMES = 0x1168;
     private static final int CL_PROGRAM_BUILD_LOG = 0x1183;
@@ -46,8 +46,27 @@ public final class OpenClKernels implements KernelLibrary {
         this.buildLog = buildLog;
     }
 
-    /** Compiles {@code source} for {@code device}; a failed build throws with the full build log. */
-    static OpenClKernels build(OpenClDevice device, String source) {
+    /**
+     * The clBuildProgram options for {@code info}'s device: OpenCL C 1.2 as the portable kernels
+     * are written, or, where the device has subgroups ({@link OpenClDeviceInfo#subgroupExtension}),
+     * the language version that has them and IGNIS_SUBGROUPS (tornado/prelude_opencl.h); then
+     * {@code extra}.
+     */
+    public static String buildOptions(OpenClDeviceInfo info, String extra) {
+        String subgroups = info.subgroupExtension();
+        String language;
+        if (subgroups == null) {
+            language = "-cl-std=CL1.2";
+        } else if (subgroups.equals("cl_khr_subgroups")) {
+            language = (info.openClCMajorVersion() >= 3 ? "-cl-std=CL3.0" : "-cl-std=CL2.0") + " -D IGNIS_SUBGROUPS";
+        } else {
+            language = "-cl-std=CL1.2 -D IGNIS_SUBGROUPS";
+        }
+        return (language + " " + COMMON_OPTIONS + " " + extra).strip();
+    }
+
+    /** Compiles {@code source} for {@code device} with {@code options}; a failed build throws with the full build log. */
+    static OpenClKernels build(OpenClDevice device, String source, String options) {
         OpenCl cl = device.cl();
         String where = device.name();
         try (Arena arena = Arena.ofConfined()) {
@@ -55,7 +74,7 @@ public final class OpenClKernels implements KernelLibrary {
             MemorySegment program = cl.createProgramWithSource(device.context(), 1,
                     arena.allocateFrom(ADDRESS, arena.allocateFrom(source)), MemorySegment.NULL, status);
             ClStatus.check(status.get(JAVA_INT, 0), where, "clCreateProgramWithSource");
-            int built = cl.buildProgram(program, 1, arena.allocateFrom(ADDRESS, device.deviceId()), arena.allocateFrom(BUILD_OPTIONS));
+            int built = cl.buildProgram(program, 1, arena.allocateFrom(ADDRESS, device.deviceId()), arena.allocateFrom(options));
             String log;
             try {
                 log = ClInfo.string((param, size, value, ret) -> cl.getProgramBuildInfo(program, device.deviceId(), param, size, value, ret),
@@ -65,7 +84,7 @@ public final class OpenClKernels implements KernelLibrary {
             }
             if (built != ClStatus.CL_SUCCESS) {
                 cl.releaseProgram(program);
-                throw new DeviceException(where + ": building the OpenCL program failed (clBuildProgram with " + BUILD_OPTIONS + ": "
+                throw new DeviceException(where + ": building the OpenCL program failed (clBuildProgram with " + options + ": "
                         + ClStatus.name(built) + "); build log:\n" + log);
             }
             return new OpenClKernels(device, program, log);

@@ -57,7 +57,7 @@ class DeviceSamplerTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> cases = new ArrayList<>();
-        for (DeviceOps ops : TestDevices.ops()) {
+        for (DeviceOps ops : TestDevices.kernelOps()) {
             for (int n : SIZES) {
                 for (String kind : new String[] {"normal", "ties", "flat"}) {
                     cases.add(Arguments.of(ops, n, kind));
@@ -107,7 +107,7 @@ class DeviceSamplerTest {
     }
 
     static Stream<Arguments> devices() {
-        return TestDevices.ops().stream().map(Arguments::of);
+        return TestDevices.kernelOps().stream().map(Arguments::of);
     }
 
     /** Where the host walks in id order too (top-k, top-p off), the real seeded Sampler, u from the same stream. */

@@ -32,16 +32,14 @@ class KernelConformanceTest {
 
     static Stream<Arguments> matmulCases() {
         List<Arguments> cases = new ArrayList<>();
-        for (DeviceOps ops : TestDevices.ops()) {
+        for (DeviceOps ops : TestDevices.kernelOps()) {
             for (GGMLType type : DeviceOps.WEIGHT_TYPES) {
                 boolean kQuant = type.blockSize == 256;
                 boolean floatType = type.blockSize == 1;
                 int[][] shapes = kQuant
                         ? new int[][] {{256, 7, 1}, {768, 67, 3}, {512, 33, 9}}
                         : new int[][] {{32, 7, 1}, {96, 67, 3}, {4096, 129, 1}, {256, 31, 9}};
-                for (int[] s : shapes) {
-                    cases.add(Arguments.of(ops, type, s[0], s[1], s[2]));
-                }
+                addShapes(cases, ops, type, shapes);
                 if (floatType) {
                     cases.add(Arguments.of(ops, type, 8, 5, 2));
                     cases.add(Arguments.of(ops, type, 40, 3, 5));
@@ -53,17 +51,57 @@ class KernelConformanceTest {
                         : floatType
                         ? new int[][] {{96, 67, 8}, {4096, 130, 33}, {40, 67, 64}, {96, 130, 64}, {40, 5, 8}}
                         : new int[][] {{96, 67, 8}, {4096, 130, 33}, {64, 67, 64}, {96, 130, 64}};
-                for (int[] s : gemmShapes) {
-                    cases.add(Arguments.of(ops, type, s[0], s[1], s[2]));
-                }
+                addShapes(cases, ops, type, gemmShapes);
+            }
+        }
+        return cases.stream();
+    }
+
+    /** One case per {cols, rows, tokens} shape. */
+    private static void addShapes(List<Arguments> cases, DeviceOps ops, GGMLType type, int[][] shapes) {
+        for (int[] s : shapes) {
+            cases.add(Arguments.of(ops, type, s[0], s[1], s[2]));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1} cols={2} rows={3} tokens={4}")
+    @MethodSource("matmulCases")
+    void matmulMatchesFloat64(DeviceOps ops, GGMLType type, int cols, int rows, int tokens) {
+        checkMatmul(ops, type, cols, rows, tokens, ops::matmul);
+    }
+
+    /**
+     * gemm_mma.cu on every device (emulated off CUDA): the tile edges as for gemm_, several K
+     * chunks, F16's short last chunk, and the K-quants' per-half scales. It carries the weights
+     * exactly and the activations to about 22 bits, so it meets the fp32 tolerance.
+     */
+    static Stream<Arguments> tensorCoreCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (DeviceOps ops : TestDevices.kernelOps()) {
+            for (GGMLType type : DeviceOps.TENSOR_CORE_TYPES) {
+                int[][] shapes = type.blockSize == 256
+                        ? new int[][] {{256, 67, 8}, {768, 130, 33}}
+                        : type.blockSize == 1
+                        ? new int[][] {{96, 67, 8}, {40, 130, 33}, {8, 5, 9}}
+                        : new int[][] {{96, 67, 8}, {1024, 130, 33}};
+                addShapes(cases, ops, type, shapes);
             }
         }
         return cases.stream();
     }
 
     @ParameterizedTest(name = "{0} {1} cols={2} rows={3} tokens={4}")
-    @MethodSource("matmulCases")
-    void matmulMatchesFloat64(DeviceOps ops, GGMLType type, int cols, int rows, int tokens) {
+    @MethodSource("tensorCoreCases")
+    void tensorCoreMatmulMatchesFloat64(DeviceOps ops, GGMLType type, int cols, int rows, int tokens) {
+        checkMatmul(ops, type, cols, rows, tokens, ops::matmulTensorCores);
+    }
+
+    /** A matmul kernel's arguments, as {@link DeviceOps#matmul} takes them. */
+    interface MatmulLaunch {
+        void run(GGMLType type, DeviceBuffer w, long rowBytes, DeviceBuffer x, DeviceBuffer y, int cols, int rows, int tokens);
+    }
+
+    private static void checkMatmul(DeviceOps ops, GGMLType type, int cols, int rows, int tokens, MatmulLaunch launch) {
         Device d = ops.device();
         SplittableRandom r = new SplittableRandom(cols * 31L + rows * 7L + tokens + type.ordinal());
         try (Arena arena = Arena.ofConfined()) {
@@ -78,7 +116,7 @@ class KernelConformanceTest {
             try (DeviceBuffer wb = DeviceBuffers.bytes(d, weights, "weights");
                  DeviceBuffer xb = floats(d, x, "x");
                  DeviceBuffer yb = poisoned(d, tokens * rows, "y")) {
-                ops.matmul(type, wb, rowBytes, xb, yb, cols, rows, tokens);
+                launch.run(type, wb, rowBytes, xb, yb, cols, rows, tokens);
                 float[] y = readFloats(d, yb, tokens * rows);
                 for (int t = 0; t < tokens; t++) {
                     for (int row = 0; row < rows; row++) {
@@ -100,7 +138,7 @@ class KernelConformanceTest {
 
     static Stream<Arguments> embedCases() {
         List<Arguments> cases = new ArrayList<>();
-        for (DeviceOps ops : TestDevices.ops()) {
+        for (DeviceOps ops : TestDevices.kernelOps()) {
             for (GGMLType type : DeviceOps.WEIGHT_TYPES) {
                 cases.add(Arguments.of(ops, type, type.blockSize == 256 ? 512 : 96));
                 if (type.blockSize == 1) {
@@ -143,7 +181,7 @@ class KernelConformanceTest {
     // ---- norms, RoPE, element-wise ----
 
     static Stream<Arguments> devices() {
-        return TestDevices.ops().stream().map(Arguments::of);
+        return TestDevices.kernelOps().stream().map(Arguments::of);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -298,7 +336,7 @@ class KernelConformanceTest {
         int[][] shapes = {{4, 4, 64, 1}, {4, 2, 64, 7}, {8, 2, 64, 256}, {8, 2, 64, 257}, {32, 8, 128, 1000},
                 {8, 2, 64, 4097}, {8, 1, 128, 32768}};
         List<Arguments> cases = new ArrayList<>();
-        for (DeviceOps ops : TestDevices.ops()) {
+        for (DeviceOps ops : TestDevices.kernelOps()) {
             for (int[] s : shapes) {
                 cases.add(Arguments.of(ops, s[0], s[1], s[2], s[3]));
             }
@@ -340,7 +378,7 @@ class KernelConformanceTest {
     static Stream<Arguments> prefillAttentionCases() {
         int[][] shapes = {{4, 2, 64, 0, 2}, {4, 2, 64, 37, 5}, {4, 4, 64, 0, 130}, {32, 8, 128, 300, 9}, {2, 1, 256, 3, 4}};
         List<Arguments> cases = new ArrayList<>();
-        for (DeviceOps ops : TestDevices.ops()) {
+        for (DeviceOps ops : TestDevices.kernelOps()) {
             for (int[] s : shapes) {
                 cases.add(Arguments.of(ops, s[0], s[1], s[2], s[3], s[4]));
             }

@@ -14,7 +14,9 @@ import java.util.List;
  * and each CUDA device, opened once per JVM. With none, tests skip and print why.
  */
 public final class TestDevices {
+    static final int EMULATED_SUBGROUP_SIZE = 8;
     private static List<DeviceOps> opened;
+    private static List<DeviceOps> withEmulatedSubgroups;
     private static String missing;
 
     private TestDevices() {
@@ -47,5 +49,24 @@ public final class TestDevices {
         }
         assumeTrue(!opened.isEmpty(), () -> "no compute device: " + missing);
         return opened;
+    }
+
+    /**
+     * {@link #ops()}, and where no OpenCL device has subgroups (CI's have none) the first one once
+     * more with subgroups of {@value #EMULATED_SUBGROUP_SIZE} emulated, so the two-level reductions
+     * a subgroup device builds (tornado/prelude_opencl.h) run here too: for the kernel tests.
+     */
+    public static synchronized List<DeviceOps> kernelOps() {
+        List<DeviceOps> devices = ops();
+        if (withEmulatedSubgroups == null) {
+            List<DeviceOps> all = new ArrayList<>(devices);
+            OpenClDiscovery openCl = OpenClDiscovery.discover();
+            if (openCl.available() && openCl.devices().stream().allMatch(d -> d.subgroupExtension() == null)) {
+                all.add(new DeviceOps(OpenClDevice.open(0, KernelSources.openClProgram(),
+                        "-D IGNIS_EMULATED_SUBGROUP_SIZE=" + EMULATED_SUBGROUP_SIZE)));
+            }
+            withEmulatedSubgroups = all;
+        }
+        return withEmulatedSubgroups;
     }
 }
