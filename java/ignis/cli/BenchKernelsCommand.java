@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ignis bench-kernels}: the device kernels (GEMV per weight type, prefill matmul,
- * flash-decoding) timed per launch, with achieved GB/s next to the device's copy bandwidth
- * measured in the same run.
+ * flash-decoding) timed per launch by the device's clock (OpenCL profiling events, CUDA events),
+ * with achieved GB/s next to the device's copy bandwidth measured in the same run.
  */
 @Command(name = "bench-kernels", description = "Time the device kernels: GB/s and % of the device's measured bandwidth.")
 public final class BenchKernelsCommand implements Callable<Integer> {
@@ -67,7 +67,8 @@ public final class BenchKernelsCommand implements Callable<Integer> {
     }
 
     private static void print(String device, double bandwidth, List<KernelBench.Result> results) {
-        System.out.printf("device: %s; copy bandwidth (device to device, read + write): %.1f GB/s%n%n", device, bandwidth / 1e9);
+        System.out.printf("device: %s; copy bandwidth (device to device, read + write): %.1f GB/s; kernel times by the device's clock%n%n",
+                device, bandwidth / 1e9);
         System.out.println("| kernel | shape | time (us) | GB/s | % of bandwidth | GFLOP/s |");
         System.out.println("| --- | --- | ---: | ---: | ---: | ---: |");
         for (KernelBench.Result r : results) {

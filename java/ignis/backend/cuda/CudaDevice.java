@@ -3,6 +3,11 @@ package ignis.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
@@ -30,6 +35,8 @@ import java.util.Set;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
@@ -171,6 +178,32 @@ public final class CudaDevice implements Device {
         lastLaunch = kernel.name();
         CudaResults.check(cuLaunchKernel(cuda.function(), groupsX, groupsY, 1, groupSize, 1, 1, 0, stream, params, null),
                 name, "cuLaunchKernel(" + kernel.name() + ", " + groupsX + " x " + groupsY + " x " + groupSize + ")");
+    }
+
+    /** Between two events recorded on the stream around {@code launches}. */
+    @Override
+    public double timeOnDevice(Runnable launches) {
+        makeCurrent();
+        CUevent start = new CUevent();
+        CUevent end = new CUevent();
+        CudaResults.check(cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), name, "cuEventCreate");
+        try {
+            CudaResults.check(cuEventCreate(end, CUevent_flags.CU_EVENT_DEFAULT), name, "cuEventCreate");
+            try {
+                CudaResults.check(cuEventRecord(start, stream), name, "cuEventRecord");
+                launches.run();
+                makeCurrent();
+                CudaResults.check(cuEventRecord(end, stream), name, "cuEventRecord");
+                CudaResults.check(cuEventSynchronize(end), name, "cuEventSynchronize (last launch: " + lastLaunch + ")");
+                float[] milliseconds = new float[1];
+                CudaResults.check(cuEventElapsedTime(milliseconds, start, end), name, "cuEventElapsedTime");
+                return milliseconds[0] / 1e3;
+            } finally {
+                cuEventDestroy(end);
+            }
+        } finally {
+            cuEventDestroy(start);
+        }
     }
 
     /** Kernel faults surface here, so the message names the last kernel launched. */

@@ -58,6 +58,13 @@ public interface Device extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Seconds the device spent on the kernels {@code launches} queues, by its own clock (OpenCL
+     * profiling events, CUDA events), so host overheads between launches are not counted; waits
+     * for them to finish. {@code launches} must launch at least one kernel.
+     */
+    double timeOnDevice(Runnable launches);
+
     /** Waits until every queued operation has finished. */
     void synchronize();
 

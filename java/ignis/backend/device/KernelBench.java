@@ -118,18 +118,21 @@ public final class KernelBench {
         }
     }
 
-    /** Seconds per call of {@code launch}: one warm-up, then {@code launches} calls queued back to back, best of three. */
+    /**
+     * Seconds per call of {@code launch} by the device's clock ({@link Device#timeOnDevice}): one
+     * warm-up, then {@code launches} calls queued back to back, best of three.
+     */
     private double time(Runnable launch) {
         launch.run();
         device.synchronize();
         double best = Double.MAX_VALUE;
         for (int rep = 0; rep < 3; rep++) {
-            long start = System.nanoTime();
-            for (int i = 0; i < launches; i++) {
-                launch.run();
-            }
-            device.synchronize();
-            best = Math.min(best, (System.nanoTime() - start) / 1e9 / launches);
+            double seconds = device.timeOnDevice(() -> {
+                for (int i = 0; i < launches; i++) {
+                    launch.run();
+                }
+            });
+            best = Math.min(best, seconds / launches);
         }
         return best;
     }

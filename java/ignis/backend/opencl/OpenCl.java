@@ -50,6 +50,8 @@ final class OpenCl {
     private final MethodHandle clSetKernelArg;
     private final MethodHandle clEnqueueNDRangeKernel;
     private final MethodHandle clFinish;
+    private final MethodHandle clGetEventProfilingInfo;
+    private final MethodHandle clReleaseEvent;
     private final MethodHandle clReleaseMemObject;
     private final MethodHandle clReleaseKernel;
     private final MethodHandle clReleaseProgram;
@@ -84,6 +86,8 @@ final class OpenCl {
         clEnqueueNDRangeKernel = b.bind("clEnqueueNDRangeKernel",
                 status(ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
         clFinish = b.bind("clFinish", release);
+        clGetEventProfilingInfo = b.bind("clGetEventProfilingInfo", info);
+        clReleaseEvent = b.bind("clReleaseEvent", release);
         clReleaseMemObject = b.bind("clReleaseMemObject", release);
         clReleaseKernel = b.bind("clReleaseKernel", release);
         clReleaseProgram = b.bind("clReleaseProgram", release);
@@ -317,12 +321,12 @@ final class OpenCl {
         }
     }
 
-    /** No global offset, no events. */
+    /** No global offset, no wait list; {@code event} receives the launch's event unless it is NULL. */
     int enqueueNDRangeKernel(MemorySegment queue, MemorySegment kernel, int dimensions, MemorySegment globalSize,
-            MemorySegment localSize) {
+            MemorySegment localSize, MemorySegment event) {
         try {
             return (int) clEnqueueNDRangeKernel.invokeExact(queue, kernel, dimensions, MemorySegment.NULL, globalSize, localSize,
-                    0, MemorySegment.NULL, MemorySegment.NULL);
+                    0, MemorySegment.NULL, event);
         } catch (Throwable e) {
             throw unexpected("clEnqueueNDRangeKernel", e);
         }
@@ -330,6 +334,18 @@ final class OpenCl {
 
     int finish(MemorySegment queue) {
         return callOnHandle(clFinish, "clFinish", queue);
+    }
+
+    int getEventProfilingInfo(MemorySegment event, int param, long size, MemorySegment value, MemorySegment sizeRet) {
+        try {
+            return (int) clGetEventProfilingInfo.invokeExact(event, param, size, value, sizeRet);
+        } catch (Throwable e) {
+            throw unexpected("clGetEventProfilingInfo", e);
+        }
+    }
+
+    int releaseEvent(MemorySegment event) {
+        return callOnHandle(clReleaseEvent, "clReleaseEvent", event);
     }
 
     // --- releases ---

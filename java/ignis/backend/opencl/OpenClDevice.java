@@ -29,6 +29,9 @@ import java.util.Set;
 public final class OpenClDevice implements Device {
     private static final long CL_MEM_READ_WRITE = 1;
     private static final long CL_CONTEXT_PLATFORM = 0x1084;
+    private static final long CL_QUEUE_PROFILING_ENABLE = 2;
+    private static final int CL_PROFILING_COMMAND_START = 0x1282;
+    private static final int CL_PROFILING_COMMAND_END = 0x1283;
     /** Heap segments travel through a native staging buffer of this size (OpenCL needs native addresses). */
     private static final long STAGING_BYTES = 4 << 20;
 
@@ -40,6 +43,12 @@ public final class OpenClDevice implements Device {
     private final MemorySegment deviceId;
     private final Arena arena = Arena.ofShared(); // shared: the device may be opened on one thread and used on another
     private final MemorySegment status = arena.allocate(JAVA_INT);
+    private final MemorySegment launchEvent = arena.allocate(ADDRESS);
+    private final MemorySegment profilingValue = arena.allocate(JAVA_LONG);
+    /** While {@link #timeOnDevice} runs: launches keep their events, the first and the latest. */
+    private boolean timing;
+    private MemorySegment firstTimed = MemorySegment.NULL;
+    private MemorySegment lastTimed = MemorySegment.NULL;
     private final MemorySegment argumentValue = arena.allocate(JAVA_LONG); // large enough for a cl_mem, cl_int or cl_float
     private final MemorySegment globalSize = arena.allocate(JAVA_LONG, 2);
     private final MemorySegment localSize = arena.allocate(JAVA_LONG, 2);
@@ -62,7 +71,8 @@ public final class OpenClDevice implements Device {
             MemorySegment properties = arena.allocateFrom(JAVA_LONG, CL_CONTEXT_PLATFORM, found.platform().address(), 0L);
             context = cl.createContext(properties, 1, arena.allocateFrom(ADDRESS, deviceId), status);
             checkStatus("clCreateContext");
-            queue = cl.createCommandQueue(context, deviceId, 0L, status); // properties 0: in order, no profiling
+            // in order; profiling so that timeOnDevice can read the launches' timestamps
+            queue = cl.createCommandQueue(context, deviceId, CL_QUEUE_PROFILING_ENABLE, status);
             checkStatus("clCreateCommandQueue");
             kernels = buildProgram(programSource);
         } catch (RuntimeException e) {
@@ -245,10 +255,58 @@ public final class OpenClDevice implements Device {
         globalSize.setAtIndex(JAVA_LONG, 1, groupsY);
         localSize.setAtIndex(JAVA_LONG, 0, groupSize);
         localSize.setAtIndex(JAVA_LONG, 1, 1);
-        int code = cl.enqueueNDRangeKernel(queue, k.handle, 2, globalSize, localSize);
+        int code = cl.enqueueNDRangeKernel(queue, k.handle, 2, globalSize, localSize, timing ? launchEvent : MemorySegment.NULL);
         if (code != ClStatus.CL_SUCCESS) {
             throw launchFailure(k, code, groupsX, groupsY, groupSize, args);
         }
+        if (timing) {
+            keepTimedEvent(launchEvent.get(ADDRESS, 0));
+        }
+    }
+
+    /** Keeps the first and the latest event of a timed run (see {@link #timeOnDevice}). */
+    private void keepTimedEvent(MemorySegment event) {
+        if (firstTimed.equals(MemorySegment.NULL)) {
+            firstTimed = event;
+            return;
+        }
+        if (!lastTimed.equals(MemorySegment.NULL)) {
+            cl.releaseEvent(lastTimed);
+        }
+        lastTimed = event;
+    }
+
+    /** From the first timed launch's start to the last one's end, by the device's profiling clock. */
+    @Override
+    public double timeOnDevice(Runnable launches) {
+        ensureOpen();
+        timing = true;
+        try {
+            launches.run();
+            timing = false;
+            if (firstTimed.equals(MemorySegment.NULL)) {
+                throw new IllegalArgumentException(name + ": timeOnDevice saw no kernel launch");
+            }
+            synchronize();
+            long start = profilingTime(firstTimed, CL_PROFILING_COMMAND_START);
+            long end = profilingTime(lastTimed.equals(MemorySegment.NULL) ? firstTimed : lastTimed, CL_PROFILING_COMMAND_END);
+            return (end - start) / 1e9;
+        } finally {
+            timing = false;
+            for (MemorySegment event : List.of(firstTimed, lastTimed)) {
+                if (!event.equals(MemorySegment.NULL)) {
+                    cl.releaseEvent(event);
+                }
+            }
+            firstTimed = MemorySegment.NULL;
+            lastTimed = MemorySegment.NULL;
+        }
+    }
+
+    private long profilingTime(MemorySegment event, int param) {
+        ClStatus.check(cl.getEventProfilingInfo(event, param, JAVA_LONG.byteSize(), profilingValue, MemorySegment.NULL), name,
+                "clGetEventProfilingInfo");
+        return profilingValue.get(JAVA_LONG, 0);
     }
 
     private void setArgument(OpenClKernel kernel, int index, Object argument) {

@@ -102,6 +102,11 @@ final class MemoryLimitedDevice implements Device {
     }
 
     @Override
+    public double timeOnDevice(Runnable launches) {
+        return inner.timeOnDevice(launches);
+    }
+
+    @Override
     public void synchronize() {
         inner.synchronize();
     }

@@ -246,6 +246,36 @@ class OpenClDeviceTest {
         }
     }
 
+    /**
+     * Device time spans the timed launches, no more than the wall time around them; the launches
+     * still run (their result is checked), and timing with no launch is refused.
+     */
+    @Test
+    void timeOnDeviceSpansTheLaunchesAndTheyStillRun() {
+        int n = 1 << 16;
+        float[] x = nonZeroFloats(n);
+        try (DeviceBuffer dx = device.allocate(4L * n, "x"); DeviceBuffer dz = device.allocate(4L * n, "z")) {
+            device.upload(MemorySegment.ofArray(x), dx, 0);
+            Kernel axpy = device.kernels().kernel("axpy");
+            long wallStart = System.nanoTime();
+            double seconds = device.timeOnDevice(() -> {
+                for (int i = 0; i < 5; i++) {
+                    device.launch(axpy, n / 64, 1, 64, dx, dx, dz, (float) i, n);
+                }
+            });
+            double wall = (System.nanoTime() - wallStart) / 1e9;
+            assertTrue(seconds > 0 && seconds <= wall, "device time " + seconds + " s, wall time " + wall + " s");
+            float[] z = new float[n];
+            device.download(dz, 0, MemorySegment.ofArray(z));
+            assertEquals(Math.fma(4f, x[7], x[7]), z[7], Math.ulp(z[7]), "the last timed launch's result");
+            IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> device.timeOnDevice(() -> { }));
+            assertTrue(none.getMessage().contains("no kernel launch"), none.getMessage());
+            // and launches after a timed run are untimed again
+            device.launch(axpy, n / 64, 1, 64, dx, dx, dz, 1f, n);
+            device.synchronize();
+        }
+    }
+
     @Test
     void synchronizeWaitsForQueuedCopies() {
         float[] values = nonZeroFloats(256);
