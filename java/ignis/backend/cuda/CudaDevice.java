@@ -8,6 +8,8 @@ import static jcuda.driver.JCudaDriver.cuEventDestroy;
 import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
 import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuEventSynchronize;
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
@@ -15,8 +17,10 @@ import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
 import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamDestroy;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import ignis.backend.device.Device;
@@ -25,6 +29,7 @@ import ignis.backend.device.DeviceException;
 import ignis.backend.device.DeviceOutOfMemoryException;
 import ignis.backend.device.Kernel;
 import ignis.backend.device.KernelLibrary;
+import ignis.backend.device.LaunchRecording;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,8 +42,11 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.CUstream_flags;
 
 /**
@@ -57,6 +65,8 @@ public final class CudaDevice implements Device {
     private final Set<CudaBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private CudaKernelLibrary kernels;
     private String lastLaunch = "none";
+    /** While {@link #record} captures the stream. */
+    private boolean capturing;
     private boolean open;
 
     CudaDevice(CudaDeviceInfo info) {
@@ -123,6 +133,7 @@ public final class CudaDevice implements Device {
 
     @Override
     public void upload(MemorySegment src, DeviceBuffer dst, long dstOffset) {
+        refuseWhileCapturing("upload");
         CudaBuffer buffer = own(dst);
         Objects.checkFromIndexSize(dstOffset, src.byteSize(), buffer.byteSize());
         makeCurrent();
@@ -135,6 +146,7 @@ public final class CudaDevice implements Device {
 
     @Override
     public void download(DeviceBuffer src, long srcOffset, MemorySegment dst) {
+        refuseWhileCapturing("download");
         CudaBuffer buffer = own(src);
         Objects.checkFromIndexSize(srcOffset, dst.byteSize(), buffer.byteSize());
         synchronize();
@@ -145,6 +157,7 @@ public final class CudaDevice implements Device {
 
     @Override
     public void copy(DeviceBuffer src, long srcOffset, DeviceBuffer dst, long dstOffset, long bytes) {
+        refuseWhileCapturing("copy");
         CudaBuffer from = own(src);
         CudaBuffer to = own(dst);
         Objects.checkFromIndexSize(srcOffset, bytes, from.byteSize());
@@ -180,9 +193,39 @@ public final class CudaDevice implements Device {
                 name, "cuLaunchKernel(" + kernel.name() + ", " + groupsX + " x " + groupsY + " x " + groupSize + ")");
     }
 
+    /**
+     * A CUDA graph: the stream is captured while {@code launches} runs (its launches are recorded,
+     * not run), then the graph is instantiated once; a replay is one cuGraphLaunch.
+     */
+    @Override
+    public LaunchRecording record(Runnable launches) {
+        refuseWhileCapturing("record");
+        makeCurrent();
+        CudaResults.check(cuStreamBeginCapture(stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL), name,
+                "cuStreamBeginCapture");
+        CUgraph graph = new CUgraph();
+        capturing = true;
+        try {
+            launches.run();
+        } finally {
+            capturing = false;
+            makeCurrent();
+            // ends the capture whatever happened, so the stream is usable again
+            CudaResults.check(cuStreamEndCapture(stream, graph), name, "cuStreamEndCapture (last launch: " + lastLaunch + ")");
+        }
+        CUgraphExec exec = new CUgraphExec();
+        int instantiated = cuGraphInstantiate(exec, graph, 0);
+        if (instantiated != CUresult.CUDA_SUCCESS) {
+            cuGraphDestroy(graph);
+            CudaResults.check(instantiated, name, "cuGraphInstantiate");
+        }
+        return new CudaGraph(this, graph, exec, stream);
+    }
+
     /** Between two events recorded on the stream around {@code launches}. */
     @Override
     public double timeOnDevice(Runnable launches) {
+        refuseWhileCapturing("timeOnDevice");
         makeCurrent();
         CUevent start = new CUevent();
         CUevent end = new CUevent();
@@ -209,6 +252,7 @@ public final class CudaDevice implements Device {
     /** Kernel faults surface here, so the message names the last kernel launched. */
     @Override
     public void synchronize() {
+        refuseWhileCapturing("synchronize");
         makeCurrent();
         CudaResults.check(cuStreamSynchronize(stream), name, "cuStreamSynchronize (last launch: " + lastLaunch + ")");
     }
@@ -250,6 +294,13 @@ public final class CudaDevice implements Device {
             throw new IllegalStateException(name + " is closed");
         }
         CudaResults.check(cuCtxSetCurrent(context), name, "cuCtxSetCurrent");
+    }
+
+    /** A capture records launches only: anything else on the stream would be captured or break it. */
+    private void refuseWhileCapturing(String what) {
+        if (capturing) {
+            throw new IllegalStateException(name + ": " + what + " while recording launches (only launches are recorded)");
+        }
     }
 
     private CudaBuffer own(DeviceBuffer buffer) {

@@ -65,6 +65,13 @@ public interface Device extends AutoCloseable {
      */
     double timeOnDevice(Runnable launches);
 
+    /**
+     * Records the kernels {@code launches} launches, without running them, as one unit to replay
+     * ({@link LaunchRecording}): a CUDA graph on CUDA, the launch list elsewhere. While recording,
+     * only launches are allowed (no upload, download, copy or wait).
+     */
+    LaunchRecording record(Runnable launches);
+
     /** Waits until every queued operation has finished. */
     void synchronize();
 

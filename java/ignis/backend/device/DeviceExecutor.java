@@ -31,6 +31,11 @@ import java.lang.foreign.ValueLayout;
  * {@code [firstLayer, layers)} and the output head only: its input is a hidden state uploaded
  * from the host ({@link #uploadHidden}), its caches hold only its blocks, and it uploads only the
  * weights it multiplies with.
+ *
+ * <p>A lone decode token's step ({@link #decode}, {@link #decodeArgmax}) is recorded once per
+ * cache and replayed ({@link Device#record}: a CUDA graph on CUDA): its launches read the token id
+ * and its position from device memory, uploaded before each replay, and run attention over the
+ * whole capacity's splits (those past the position are empty), so every step is the same list.
  */
 public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchExecutor {
     /**
@@ -67,6 +72,11 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
     private final DeviceBuffer gate;
     private final DeviceBuffer up;
     private final DeviceBuffer argmaxOut;
+    /** A recorded decode step's ints: its position, then 2 (where paged_kv.h's table would start). */
+    private final DeviceBuffer decodePosition;
+    private final MemorySegment hostDecodePosition;
+    /** Bumped whenever a buffer a recorded step uses is replaced, which makes the recordings stale. */
+    private int buffersVersion;
     private final java.util.List<DeviceBuffer> scratch = new java.util.ArrayList<>();
     private final java.util.List<DeviceKvCache> caches = new java.util.ArrayList<>();
     private final java.util.List<DevicePagedKv> pools = new java.util.ArrayList<>();
@@ -123,6 +133,7 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
             gate = activations(batch, c.ffn(), "feed-forward gate");
             up = activations(batch, c.ffn(), "feed-forward up");
             argmaxOut = activations(1, 1, "sampled token");
+            decodePosition = activations(2, 1, "decode step position");
             ensureLogits(1);
         } catch (RuntimeException e) {
             close();
@@ -130,6 +141,7 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
         }
         hostTokens = arena.allocate((long) batch * Integer.BYTES, 16);
         hostArgmax = arena.allocate(Integer.BYTES, 16);
+        hostDecodePosition = arena.allocate(2L * Integer.BYTES, 16);
         hostHidden = firstLayer == 0 ? null : arena.allocate((long) batch * c.dim() * Float.BYTES, 16);
         stepInts = new DeviceStepInts(device);
     }
@@ -237,18 +249,39 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
 
     @Override
     public void decode(KvCache cache, int token, float[] out) {
-        prefill(cache, new int[] {token}, 0, 1, out);
+        decodeStep((DeviceKvCache) cache, token, out);
+        downloadLogits(1, out, 0);
     }
 
     @Override
     public int decodeArgmax(KvCache cache, int token, float[] unused) {
+        decodeStep((DeviceKvCache) cache, token, unused);
+        return argmaxOfLogits();
+    }
+
+    /** One token through the model into {@link #logits}, by the cache's recorded step (see the class comment). */
+    private void decodeStep(DeviceKvCache kv, int token, float[] out) {
         requireWholeModel();
-        DeviceKvCache kv = (DeviceKvCache) cache;
-        PrefillChecks.check(c, kv, new int[] {token}, 0, 1, unused);
-        embed(new int[] {token}, 0, 1);
-        forwardBlocks(kv, 1);
+        PrefillChecks.check(c, kv, new int[] {token}, 0, 1, out);
+        hostTokens.set(ValueLayout.JAVA_INT, 0, token);
+        device.upload(hostTokens.asSlice(0, Integer.BYTES), tokenIds, 0);
+        hostDecodePosition.set(ValueLayout.JAVA_INT, 0, kv.length());
+        hostDecodePosition.set(ValueLayout.JAVA_INT, Integer.BYTES, 2);
+        device.upload(hostDecodePosition, decodePosition, 0);
+        if (kv.decodeStep == null || kv.decodeStepVersion != buffersVersion) {
+            if (kv.decodeStep != null) {
+                kv.decodeStep.close();
+            }
+            int splits = DeviceOps.attentionSplits(kv.capacity());
+            kv.decodeStep = device.record(() -> {
+                ops.embed(w.embedding.type(), w.embedding.data(), w.embedding.rowBytes(), tokenIds, x, c.dim(), 1);
+                forwardBlocks(1, (layer, n) -> attendAtDevicePosition(kv, layer, splits));
+                outputLogits(x, 0, 1);
+            });
+            kv.decodeStepVersion = buffersVersion;
+        }
+        kv.decodeStep.replay();
         kv.advance(1);
-        return outputArgmax();
     }
 
     private void requireWholeModel() {
@@ -281,6 +314,16 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
 
     /** The blocks over one sequence's {@code cache} (tokens from its length on) or, without one, a batched step's {@code pool}. */
     private void forwardBlocks(DeviceKvCache cache, DevicePagedKv pool, int n) {
+        forwardBlocks(n, cache != null ? (layer, tokens) -> attendCached(cache, layer, tokens)
+                : (layer, tokens) -> attendPaged(pool, layer, tokens));
+    }
+
+    /** A layer's RoPE, KV store and attention of the step's {@code n} tokens (q, k, v in, attended out). */
+    private interface Attention {
+        void attend(int layer, int n);
+    }
+
+    private void forwardBlocks(int n, Attention attention) {
         int dim = c.dim();
         for (int layer = 0; layer < w.layers.length; layer++) { // cache layer and weights' index: block firstLayer + layer
             DeviceWeights.Layer lw = w.layers[layer];
@@ -288,11 +331,7 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
             matmul(lw.wq(), xb, q, n);
             matmul(lw.wk(), xb, k, n);
             matmul(lw.wv(), xb, v, n);
-            if (cache != null) {
-                attendCached(cache, layer, n);
-            } else {
-                attendPaged(pool, layer, n);
-            }
+            attention.attend(layer, n);
             matmul(lw.wo(), attended, projected, n);
             ops.addInto(x, projected, n * dim);
             ops.rmsNorm(x, lw.ffnNorm(), xb, dim, 0, n, c.rmsEps());
@@ -336,6 +375,19 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
         }
     }
 
+    /**
+     * A recorded decode step's attention: one token at the position in {@link #decodePosition},
+     * through the paged kernels over the contiguous cache (block size 0, see paged_kv.h), attended
+     * over {@code splits} splits whatever its position.
+     */
+    private void attendAtDevicePosition(DeviceKvCache kv, int layer, int splits) {
+        ops.ropeAt(q, decodePosition, 1, c.heads(), c.headDim(), thetaScale, w.ropeFreqFactors);
+        ops.ropeAt(k, decodePosition, 1, c.kvHeads(), c.headDim(), thetaScale, w.ropeFreqFactors);
+        ops.kvStorePaged(k, v, kv.keys[layer], kv.values[layer], c.kvDim(), decodePosition, 1, 0);
+        ops.attentionPaged(q, kv.keys[layer], kv.values[layer], attended, partOut, partMax, partSum, decodePosition, 1, 0, 0,
+                1, splits, c.heads(), c.headDim(), c.kvDim(), c.groupSize(), attentionScale);
+    }
+
     /** The logits of tokens {@code [first, first+n)} of the hidden state into {@code out} from {@code outOffset} on. */
     @Override
     public void outputLogits(int first, int n, float[] out, int outOffset) {
@@ -346,6 +398,11 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
     /** The id of the largest logit of token 0 of the hidden state, found on the device. */
     int outputArgmax() {
         outputLogits(x, 0, 1);
+        return argmaxOfLogits();
+    }
+
+    /** The id of the largest of row 0 of {@link #logits}, found on the device. */
+    private int argmaxOfLogits() {
         ops.argmax(logits, c.vocabSize(), argmaxOut);
         device.download(argmaxOut, 0, hostArgmax);
         return hostArgmax.get(ValueLayout.JAVA_INT, 0);
@@ -376,6 +433,7 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
             release(logits);
         }
         logits = activations(rows, c.vocabSize(), "logits");
+        buffersVersion++;
         hostLogits = arena.allocate((long) rows * c.vocabSize() * Float.BYTES, 16);
         logitRows = rows;
     }
@@ -404,6 +462,7 @@ public final class DeviceExecutor implements ModelExecutor, ChunkedPass, BatchEx
         partMax = grown.get(1);
         partSum = grown.get(2);
         partialsEntries = entries;
+        buffersVersion++;
     }
 
     /** A scratch buffer of {@code rows * width} 4-byte values (floats or ints). */

@@ -9,6 +9,9 @@ import ignis.backend.KvCacheBase;
 final class DeviceKvCache extends KvCacheBase {
     final DeviceBuffer[] keys;
     final DeviceBuffer[] values;
+    /** The executor's recorded decode step over this cache, and the executor's buffers version it was recorded at. */
+    LaunchRecording decodeStep;
+    int decodeStepVersion;
 
     DeviceKvCache(Device device, int layers, int capacity, int kvDim) {
         super(capacity);
@@ -27,6 +30,10 @@ final class DeviceKvCache extends KvCacheBase {
     }
 
     void free() {
+        if (decodeStep != null) {
+            decodeStep.close();
+            decodeStep = null;
+        }
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] != null) {
                 keys[i].close();

@@ -10,6 +10,8 @@ import ignis.backend.device.DeviceBuffer;
 import ignis.backend.device.DeviceException;
 import ignis.backend.device.DeviceOutOfMemoryException;
 import ignis.backend.device.Kernel;
+import ignis.backend.device.LaunchRecording;
+import ignis.backend.device.RecordedLaunches;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -49,6 +51,8 @@ public final class OpenClDevice implements Device {
     private boolean timing;
     private MemorySegment firstTimed = MemorySegment.NULL;
     private MemorySegment lastTimed = MemorySegment.NULL;
+    /** While {@link #record} runs: where launches go instead of the queue. */
+    private RecordedLaunches recording;
     private final MemorySegment argumentValue = arena.allocate(JAVA_LONG); // large enough for a cl_mem, cl_int or cl_float
     private final MemorySegment globalSize = arena.allocate(JAVA_LONG, 2);
     private final MemorySegment localSize = arena.allocate(JAVA_LONG, 2);
@@ -180,6 +184,7 @@ public final class OpenClDevice implements Device {
     @Override
     public void upload(MemorySegment src, DeviceBuffer dst, long dstOffset) {
         ensureOpen();
+        refuseWhileRecording("upload");
         OpenClBuffer to = own(dst, "upload destination");
         long bytes = src.byteSize();
         checkRange(to, dstOffset, bytes, "upload");
@@ -198,6 +203,7 @@ public final class OpenClDevice implements Device {
     @Override
     public void download(DeviceBuffer src, long srcOffset, MemorySegment dst) {
         ensureOpen();
+        refuseWhileRecording("download");
         OpenClBuffer from = own(src, "download source");
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException(name + ": download of '" + from.purpose() + "' into a read-only segment");
@@ -219,6 +225,7 @@ public final class OpenClDevice implements Device {
     @Override
     public void copy(DeviceBuffer src, long srcOffset, DeviceBuffer dst, long dstOffset, long bytes) {
         ensureOpen();
+        refuseWhileRecording("copy");
         OpenClBuffer from = own(src, "copy source");
         OpenClBuffer to = own(dst, "copy destination");
         checkRange(from, srcOffset, bytes, "copy");
@@ -248,6 +255,10 @@ public final class OpenClDevice implements Device {
             throw new IllegalArgumentException(name + ": kernel " + k.name() + " takes " + k.parameterCount() + " arguments, got "
                     + args.length);
         }
+        if (recording != null) {
+            recording.add(kernel, groupsX, groupsY, groupSize, args);
+            return;
+        }
         for (int i = 0; i < args.length; i++) {
             setArgument(k, i, args[i]);
         }
@@ -276,10 +287,26 @@ public final class OpenClDevice implements Device {
         lastTimed = event;
     }
 
+    /** The launch list: OpenCL has no graphs (see {@link RecordedLaunches}). */
+    @Override
+    public LaunchRecording record(Runnable launches) {
+        ensureOpen();
+        refuseWhileRecording("record");
+        RecordedLaunches r = new RecordedLaunches(this);
+        recording = r;
+        try {
+            launches.run();
+        } finally {
+            recording = null;
+        }
+        return r;
+    }
+
     /** From the first timed launch's start to the last one's end, by the device's profiling clock. */
     @Override
     public double timeOnDevice(Runnable launches) {
         ensureOpen();
+        refuseWhileRecording("timeOnDevice");
         timing = true;
         try {
             launches.run();
@@ -364,6 +391,7 @@ public final class OpenClDevice implements Device {
     @Override
     public void synchronize() {
         ensureOpen();
+        refuseWhileRecording("synchronize");
         ClStatus.check(cl.finish(queue), name, "clFinish");
     }
 
@@ -412,6 +440,12 @@ public final class OpenClDevice implements Device {
     }
 
     // --- helpers ---
+
+    private void refuseWhileRecording(String what) {
+        if (recording != null) {
+            throw new IllegalStateException(name + ": " + what + " while recording launches (only launches are recorded)");
+        }
+    }
 
     private void ensureOpen() {
         if (closed) {

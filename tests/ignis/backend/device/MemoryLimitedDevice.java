@@ -102,6 +102,11 @@ final class MemoryLimitedDevice implements Device {
     }
 
     @Override
+    public LaunchRecording record(Runnable launches) {
+        return inner.record(launches);
+    }
+
+    @Override
     public double timeOnDevice(Runnable launches) {
         return inner.timeOnDevice(launches);
     }

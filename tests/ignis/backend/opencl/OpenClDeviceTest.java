@@ -12,6 +12,7 @@ import ignis.backend.device.DeviceBuffer;
 import ignis.backend.device.DeviceException;
 import ignis.backend.device.DeviceOutOfMemoryException;
 import ignis.backend.device.Kernel;
+import ignis.backend.device.LaunchRecording;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -273,6 +274,44 @@ class OpenClDeviceTest {
             // and launches after a timed run are untimed again
             device.launch(axpy, n / 64, 1, 64, dx, dx, dz, 1f, n);
             device.synchronize();
+        }
+    }
+
+    /**
+     * A recording runs nothing while it records, replays the launches with the arguments they had
+     * then (as a CUDA graph does), replays again, and refuses anything but launches meanwhile.
+     */
+    @Test
+    void recordedLaunchesRunOnlyWhenReplayedWithTheirRecordedArguments() {
+        int n = 256;
+        float[] x = nonZeroFloats(n);
+        float[] poison = new float[n];
+        Arrays.fill(poison, Float.NaN);
+        try (DeviceBuffer dx = device.allocate(4L * n, "x"); DeviceBuffer dz = device.allocate(4L * n, "z")) {
+            device.upload(MemorySegment.ofArray(x), dx, 0);
+            device.upload(MemorySegment.ofArray(poison), dz, 0);
+            Kernel axpy = device.kernels().kernel("axpy");
+            float[] a = {2f};
+            LaunchRecording recording = device.record(() -> {
+                device.launch(axpy, n / 64, 1, 64, dx, dx, dz, a[0], n);
+                IllegalStateException refused = assertThrows(IllegalStateException.class,
+                        () -> device.upload(MemorySegment.ofArray(x), dx, 0));
+                assertTrue(refused.getMessage().contains("upload while recording"), refused.getMessage());
+            });
+            a[0] = 5f; // changes nothing: the argument was taken at recording
+            float[] z = new float[n];
+            device.download(dz, 0, MemorySegment.ofArray(z));
+            assertTrue(Float.isNaN(z[3]), "a recorded launch ran before its replay: " + z[3]);
+            for (int replay = 0; replay < 2; replay++) {
+                device.upload(MemorySegment.ofArray(poison), dz, 0);
+                recording.replay();
+                device.download(dz, 0, MemorySegment.ofArray(z));
+                for (int i = 0; i < n; i++) {
+                    float plain = 2f * x[i] + x[i];
+                    assertTrue(z[i] == plain || z[i] == Math.fma(2f, x[i], x[i]), "replay " + replay + ": z[" + i + "] = " + z[i]);
+                }
+            }
+            recording.close();
         }
     }
 
