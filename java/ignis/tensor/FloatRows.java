@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * {@link QuantFormat#multiplyRows} for F32, F16 and BF16 weights, in both of llama.cpp's orders. Tokens
  * that sum as lone tokens (ggml_vec_dot order; a continuous-batching step of many sequences sums
- * them so) go {@link #TILE} at a time, each weight vector loaded once per tile and
+ * them so) go {@link #LONE_TOKENS} at a time, each weight vector loaded once per tile and
  * fused-multiply-added into every token's accumulators. A token's lanes take exactly the
  * products, in the order, of {@link F32Format#dotVector} or {@link F16Format#dotVector} (per 32
  * values, accumulator j takes values 8j..8j+7; the same reduction and tail), so the bits are the
@@ -27,8 +27,11 @@ import java.lang.foreign.MemorySegment;
  * too), rows widened as F16's are.
  */
 final class FloatRows {
-    /** Tokens per tile: their 4 accumulators each and the weight vector fit AVX2's 16 registers. */
+    /** Tokens per batch-order tile. */
     static final int TILE = 3;
+    /** Lone tokens and rows per lone tile: 8 accumulators, 2 weight vectors and a token vector. */
+    static final int LONE_TOKENS = 4;
+    static final int LONE_ROWS = 2;
     /** Rows per batch-order tile: 4 x {@link #TILE} accumulators, 3 token vectors and a weight vector are AVX2's 16 registers. */
     static final int BATCH_ROWS = 4;
     /**
@@ -47,7 +50,9 @@ final class FloatRows {
         int[] batched = new int[0];
         MemorySegment rows = MemorySegment.NULL;
         float[] buffer = new float[0];
-        final float[] lanes = new float[8 * TILE * Math.max(MAX_GROUP, BATCH_ROWS)];
+        final float[] lanes = new float[8 * Math.max(LONE_TOKENS * MAX_GROUP, TILE * BATCH_ROWS)];
+        /** The lone tiles' accumulators, pass by pass. */
+        final float[] passes = new float[4 * 8 * LONE_TOKENS * LONE_ROWS];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -232,25 +237,25 @@ final class FloatRows {
     /**
      * The {@code count} rows at {@code first}, {@code stride} bytes apart, times the {@code lone}
      * tokens of {@code s.lone}, into {@code out[at + t * outStride + row]}: the first token alone,
-     * then tiles, a last token left over alone too. Alone, with a third of a tile's operations per
+     * then tiles, a last token left over alone too. Alone, with a quarter of a tile's operations per
      * weight, the loads run further ahead of the arithmetic, and this first pass brings the rows
      * from memory about 1.5 times as fast as a tile would; the tiles find them in cache.
      */
     private static void multiplyLone(boolean half, MemorySegment rows, long first, long stride, int count, MatrixInput x,
             Scratch s, int lone, float[] out, int at, int outStride) {
         for (int k = 0; k < lone; ) {
-            int tokens = k == 0 ? 1 : Math.min(TILE, lone - k);
+            int tokens = k == 0 ? 1 : Math.min(LONE_TOKENS, lone - k);
             if (tokens == 1) {
                 int t = s.lone[k];
                 for (int r = 0; r < count; r++) {
                     out[at + t * outStride + r] = dotAlone(half, rows, first + r * stride, x, t);
                 }
             } else {
-                sumLanes(rows, first, stride, count, x, s.lone, k, tokens, s.lanes);
+                sumLanes(rows, first, stride, count, x, s.lone, k, tokens, s.lanes, s.passes);
                 for (int r = 0; r < count; r++) {
                     for (int u = 0; u < tokens; u++) {
                         int t = s.lone[k + u];
-                        float sum = VectorKernels.reduceLikeGgmlF32(s.lanes, 8 * (TILE * r + u));
+                        float sum = VectorKernels.reduceLikeGgmlF32(s.lanes, 8 * (LONE_TOKENS * r + u));
                         out[at + t * outStride + r] = addTail(half, sum, rows, first + r * stride, x, t);
                     }
                 }
@@ -288,47 +293,64 @@ final class FloatRows {
      * For each of {@code count} rows ({@code stride} bytes apart from {@code first} in
      * {@code rows}) and each token of {@code lone[k..k+tokens)} (a short tile repeats its last
      * token in the free places), X = (acc0 + acc2) + (acc1 + acc3) of its four accumulators over
-     * the whole 32-value groups, into {@code lanes[8 * (TILE * row + token)]}. The row loop is in
-     * here, not around the call: the checks before the inner loop are made once per group.
+     * the whole 32-value groups, into {@code lanes[8 * (LONE_TOKENS * row + token)]}.
+     * {@link #LONE_ROWS} rows by {@link #LONE_TOKENS} tokens go together, one of the four
+     * accumulators per pass along the rows (accumulator j takes values 8j..8j+7 of every 32, in
+     * order, so its sums are those of the dot): each pass loads two weight and four token vectors
+     * per eight fused multiply-adds, where keeping all four accumulators of every output would
+     * leave room for one row and three tokens, sixteen loads per twelve. The rows and tokens are
+     * in L1 or L2 by then (the lone first token brought the rows). The row loop is in here, not
+     * around the call: the checks before the inner loop are made once per group.
      */
     private static void sumLanes(MemorySegment rows, long first, long stride, int count, MatrixInput x, int[] lone, int k,
-            int tokens, float[] lanes) {
+            int tokens, float[] lanes, float[] passes) {
         MemorySegment a = x.floats;
         long a0 = lone[k] * x.floatRowBytes;
         long a1 = lone[k + Math.min(1, tokens - 1)] * x.floatRowBytes;
         long a2 = lone[k + Math.min(2, tokens - 1)] * x.floatRowBytes;
+        long a3 = lone[k + Math.min(3, tokens - 1)] * x.floatRowBytes;
         // i < body, not i + 32 <= n: only the first makes a counted loop, whose bounds checks C2 hoists
         int body = x.length() & -32;
-        for (int r = 0; r < count; r++) {
-            long w = first + r * stride;
-            FloatVector s00 = FloatVector.zero(VectorKernels.FLOAT_256);
-            FloatVector s01 = s00, s02 = s00, s03 = s00;
-            FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-            FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
-            for (int i = 0; i < body; i += 32) {
-                long wi = w + 4L * i;
-                long ai = 4L * i;
-                FloatVector w0 = load(rows, wi);
-                s00 = w0.fma(load(a, a0 + ai), s00);
-                s10 = w0.fma(load(a, a1 + ai), s10);
-                s20 = w0.fma(load(a, a2 + ai), s20);
-                FloatVector w1 = load(rows, wi + 32);
-                s01 = w1.fma(load(a, a0 + ai + 32), s01);
-                s11 = w1.fma(load(a, a1 + ai + 32), s11);
-                s21 = w1.fma(load(a, a2 + ai + 32), s21);
-                FloatVector w2 = load(rows, wi + 64);
-                s02 = w2.fma(load(a, a0 + ai + 64), s02);
-                s12 = w2.fma(load(a, a1 + ai + 64), s12);
-                s22 = w2.fma(load(a, a2 + ai + 64), s22);
-                FloatVector w3 = load(rows, wi + 96);
-                s03 = w3.fma(load(a, a0 + ai + 96), s03);
-                s13 = w3.fma(load(a, a1 + ai + 96), s13);
-                s23 = w3.fma(load(a, a2 + ai + 96), s23);
+        for (int r = 0; r < count; r += LONE_ROWS) {
+            long w0 = first + r * stride;
+            long w1 = first + Math.min(r + 1, count - 1) * stride;
+            for (int j = 0; j < 4; j++) {
+                FloatVector c00 = FloatVector.zero(VectorKernels.FLOAT_256);
+                FloatVector c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+                for (int i = 8 * j; i < body; i += 32) {
+                    long o = 4L * i;
+                    FloatVector v0 = load(rows, w0 + o);
+                    FloatVector v1 = load(rows, w1 + o);
+                    FloatVector t = load(a, a0 + o);
+                    c00 = v0.fma(t, c00);
+                    c10 = v1.fma(t, c10);
+                    t = load(a, a1 + o);
+                    c01 = v0.fma(t, c01);
+                    c11 = v1.fma(t, c11);
+                    t = load(a, a2 + o);
+                    c02 = v0.fma(t, c02);
+                    c12 = v1.fma(t, c12);
+                    t = load(a, a3 + o);
+                    c03 = v0.fma(t, c03);
+                    c13 = v1.fma(t, c13);
+                }
+                int p = 64 * j;
+                c00.intoArray(passes, p);
+                c01.intoArray(passes, p + 8);
+                c02.intoArray(passes, p + 16);
+                c03.intoArray(passes, p + 24);
+                c10.intoArray(passes, p + 32);
+                c11.intoArray(passes, p + 40);
+                c12.intoArray(passes, p + 48);
+                c13.intoArray(passes, p + 56);
             }
-            int at = 8 * TILE * r;
-            s00.add(s02).add(s01.add(s03)).intoArray(lanes, at);
-            s10.add(s12).add(s11.add(s13)).intoArray(lanes, at + 8);
-            s20.add(s22).add(s21.add(s23)).intoArray(lanes, at + 16);
+            for (int q = 0; q < 8 * LONE_TOKENS * LONE_ROWS && r + q / (8 * LONE_TOKENS) < count; q += 8) {
+                FloatVector x0 = FloatVector.fromArray(VectorKernels.FLOAT_256, passes, q);
+                FloatVector x1 = FloatVector.fromArray(VectorKernels.FLOAT_256, passes, 64 + q);
+                FloatVector x2 = FloatVector.fromArray(VectorKernels.FLOAT_256, passes, 128 + q);
+                FloatVector x3 = FloatVector.fromArray(VectorKernels.FLOAT_256, passes, 192 + q);
+                x0.add(x2).add(x1.add(x3)).intoArray(lanes, 8 * LONE_TOKENS * r + q);
+            }
         }
     }
 

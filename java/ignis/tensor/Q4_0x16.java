@@ -1,17 +1,18 @@
 package ignis.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * Q4_0 rows in groups of 16, interleaved so that 16-bit lane s of a 256-bit vector works on one
+ * Q4_0 rows in groups of {@link #ROWS} (16 with 256-bit vectors, 32 with 512-bit ones; see
+ * {@link VectorKernels#SHORT_ROWS}), interleaved so that 16-bit lane s of a vector works on one
  * row: per block of 32 values eight vectors (vector q: lane s holds the row's values 4q..4q+3 as
- * four nibbles, lowest first), and the 16 rows' scales as floats in row order. Lanes 2k and
- * 2k+1 hold rows k and 8+k, so splitting the 32-bit halves gives rows 0..7 and 8..15 in order.
+ * four nibbles, lowest first), and the rows' scales as floats in row order. Lanes 2k and 2k+1
+ * hold rows k and ROWS/2 + k, so splitting the 32-bit halves gives both halves of the rows in
+ * order.
  *
  * <p>The kernel gives each row exactly llama.cpp's repacked q4_0 result (see
  * {@link Q4_0Format#matrixDot}): per block the exact integer sum, then one fused multiply-add
@@ -21,17 +22,18 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Batches of {@link #TILE_TOKENS} tokens or more run the same arithmetic eight tokens at a
  * time: each nibble vector is taken apart once and multiplied with each token's quant
- * broadcast to all lanes, so a block of 16 rows and 8 tokens costs about three 16-bit
- * operations per 16 products.
+ * broadcast to all lanes, so a block of a group and 8 tokens costs about three 16-bit
+ * operations per lane's products.
  */
 final class Q4_0x16 extends PackedMatrix {
-    static final int ROWS = 16;
-    /** Shorts per block of a group: 8 vectors of 16 lanes. */
+    static final int ROWS = VectorKernels.LANE_ROWS;
+    private static final int HALF = ROWS / 2;
+    /** Shorts per block of a group: 8 vectors, a lane per row. */
     private static final int BLOCK_SHORTS = 8 * ROWS;
 
     /** Batches from this many tokens on take the many-token kernel ({@link #multiplyGroups}). */
     static final int TILE_TOKENS = 8;
-    /** Per thread: a tile's block sums, 16 rows per token. */
+    /** Per thread: a tile's block sums, a group's rows per token. */
     private static final ThreadLocal<short[]> TILE_SUMS = ThreadLocal.withInitial(() -> new short[TILE_TOKENS * ROWS]);
 
     private final short[] quants;
@@ -48,11 +50,6 @@ final class Q4_0x16 extends PackedMatrix {
         return 2L * quants.length + 4L * scales.length;
     }
 
-    /** The source row in 16-bit lane {@code s} of a group. */
-    static int rowOfLane(int s) {
-        return (s & 1) == 0 ? s / 2 : 8 + s / 2;
-    }
-
     @Override
     public void pack(int from, int to) {
         MemorySegment w = source.data();
@@ -61,7 +58,7 @@ final class Q4_0x16 extends PackedMatrix {
             for (int b = 0; b < blocks; b++) {
                 int block = (g * blocks + b) * BLOCK_SHORTS;
                 for (int s = 0; s < ROWS; s++) {
-                    long src = (long) (g * ROWS + rowOfLane(s)) * rowBytes + (long) b * Q4_0Format.BYTES;
+                    long src = (long) (g * ROWS + VectorKernels.rowOfLane(s)) * rowBytes + (long) b * Q4_0Format.BYTES;
                     for (int q = 0; q < 8; q++) {
                         int lane = 0;
                         for (int j = 0; j < 4; j++) {
@@ -88,38 +85,36 @@ final class Q4_0x16 extends PackedMatrix {
     void multiplyGroup(int g, MatrixInput x, int token, float[] out, int at) {
         short[] evens = x.evens;
         short[] odds = x.odds;
-        ShortVector mask = ShortVector.broadcast(VectorKernels.SHORT_256, (short) 0xF);
-        FloatVector low = FloatVector.zero(VectorKernels.FLOAT_256);
+        ShortVector mask = ShortVector.broadcast(VectorKernels.SHORT_ROWS, (short) 0xF);
+        FloatVector low = FloatVector.zero(VectorKernels.FLOAT_ROWS);
         FloatVector high = low;
         for (int b = 0; b < blocks; b++) {
             int k = token * blocks + b;
             int block = (g * blocks + b) * BLOCK_SHORTS;
-            ShortVector sumLow = ShortVector.zero(VectorKernels.SHORT_256);
+            ShortVector sumLow = ShortVector.zero(VectorKernels.SHORT_ROWS);
             ShortVector sumHigh = sumLow;
             for (int q = 0; q < 8; q++) {
-                ShortVector v = ShortVector.fromArray(VectorKernels.SHORT_256, quants, block + ROWS * q);
+                ShortVector v = ShortVector.fromArray(VectorKernels.SHORT_ROWS, quants, block + ROWS * q);
                 // values 4q and 4q+2 are even elements (evens[2q], evens[2q+1]), 4q+1 and 4q+3 odd;
                 // broadcast from the small arrays: a copy of every value 16 times over loads as one
                 // vector, but it was a 24-64 KiB second stream besides the weights, and with these
                 // coming from memory decode ran 1.3-1.5x slower with it
                 int e = 16 * k + 2 * q;
-                ShortVector a0 = ShortVector.broadcast(VectorKernels.SHORT_256, evens[e]);
-                ShortVector a1 = ShortVector.broadcast(VectorKernels.SHORT_256, odds[e]);
-                ShortVector a2 = ShortVector.broadcast(VectorKernels.SHORT_256, evens[e + 1]);
-                ShortVector a3 = ShortVector.broadcast(VectorKernels.SHORT_256, odds[e + 1]);
+                ShortVector a0 = ShortVector.broadcast(VectorKernels.SHORT_ROWS, evens[e]);
+                ShortVector a1 = ShortVector.broadcast(VectorKernels.SHORT_ROWS, odds[e]);
+                ShortVector a2 = ShortVector.broadcast(VectorKernels.SHORT_ROWS, evens[e + 1]);
+                ShortVector a3 = ShortVector.broadcast(VectorKernels.SHORT_ROWS, odds[e + 1]);
                 sumLow = sumLow.add(v.and(mask).mul(a0)).add(v.lanewise(VectorOperators.LSHR, 8).and(mask).mul(a2));
                 sumHigh = sumHigh.add(v.lanewise(VectorOperators.LSHR, 4).and(mask).mul(a1)).add(v.lanewise(VectorOperators.LSHR, 12).mul(a3));
             }
-            IntVector pairs = sumLow.add(sumHigh).sub((short) (8 * x.sums32[k])).reinterpretAsInts();
-            IntVector rows0to7 = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
-            IntVector rows8to15 = pairs.lanewise(VectorOperators.ASHR, 16);
+            ShortVector sums = sumLow.add(sumHigh).sub((short) (8 * x.sums32[k]));
             float scale = x.scales[k];
             int d = (g * blocks + b) * ROWS;
-            low = VectorKernels.toFloat(rows0to7).fma(FloatVector.fromArray(VectorKernels.FLOAT_256, scales, d).mul(scale), low);
-            high = VectorKernels.toFloat(rows8to15).fma(FloatVector.fromArray(VectorKernels.FLOAT_256, scales, d + 8).mul(scale), high);
+            low = VectorKernels.rowsToFloat(VectorKernels.firstHalfRows(sums)).fma(FloatVector.fromArray(VectorKernels.FLOAT_ROWS, scales, d).mul(scale), low);
+            high = VectorKernels.rowsToFloat(VectorKernels.secondHalfRows(sums)).fma(FloatVector.fromArray(VectorKernels.FLOAT_ROWS, scales, d + HALF).mul(scale), high);
         }
         low.intoArray(out, at);
-        high.intoArray(out, at + 8);
+        high.intoArray(out, at + HALF);
     }
 
     @Override
@@ -143,11 +138,11 @@ final class Q4_0x16 extends PackedMatrix {
     }
 
     /**
-     * The block sums (exact: at most 32 * 8 * 127 in size) of block b, 16 rows and 8 tokens, into
+     * The block sums (exact: at most 32 * 8 * 127 in size) of block b, the group's rows and 8 tokens, into
      * {@code tileSums}; the tokens' quants from {@code a[from]} (see {@link MatrixInput#tileQuants}).
      */
     private void tileBlockSums(int g, int b, short[] a, int from, short[] tileSums) {
-        ShortVector s0 = ShortVector.zero(VectorKernels.SHORT_256);
+        ShortVector s0 = ShortVector.zero(VectorKernels.SHORT_ROWS);
         ShortVector s1 = s0;
         ShortVector s2 = s0;
         ShortVector s3 = s0;
@@ -158,7 +153,7 @@ final class Q4_0x16 extends PackedMatrix {
         int block = (g * blocks + b) * BLOCK_SHORTS;
         // value 4q + j is nibble j of vector q
         for (int q = 0; q < 8; q++) {
-            ShortVector v = ShortVector.fromArray(VectorKernels.SHORT_256, quants, block + ROWS * q);
+            ShortVector v = ShortVector.fromArray(VectorKernels.SHORT_ROWS, quants, block + ROWS * q);
             for (int j = 0; j < 4; j++) {
                 ShortVector n = VectorKernels.nibble(v, 4 * j).sub((short) 8);
                 int e = from + (4 * q + j) * TILE_TOKENS;
@@ -188,17 +183,15 @@ final class Q4_0x16 extends PackedMatrix {
      * zero, whatever {@code out} held).
      */
     private void addBlock(int g, int b, MatrixInput x, int t0, int count, short[] tileSums, float[] out, int at, int stride) {
-        FloatVector dLow = FloatVector.fromArray(VectorKernels.FLOAT_256, scales, (g * blocks + b) * ROWS);
-        FloatVector dHigh = FloatVector.fromArray(VectorKernels.FLOAT_256, scales, (g * blocks + b) * ROWS + 8);
+        FloatVector dLow = FloatVector.fromArray(VectorKernels.FLOAT_ROWS, scales, (g * blocks + b) * ROWS);
+        FloatVector dHigh = FloatVector.fromArray(VectorKernels.FLOAT_ROWS, scales, (g * blocks + b) * ROWS + HALF);
         for (int u = 0; u < count; u++) {
             int k = (t0 + u) * blocks + b;
-            IntVector pairs = ShortVector.fromArray(VectorKernels.SHORT_256, tileSums, u * ROWS).reinterpretAsInts();
-            IntVector rows0to7 = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
-            IntVector rows8to15 = pairs.lanewise(VectorOperators.ASHR, 16);
+            ShortVector sums = ShortVector.fromArray(VectorKernels.SHORT_ROWS, tileSums, u * ROWS);
             float scale = x.scales[k];
             int o = at + (t0 + u) * stride;
-            VectorKernels.toFloat(rows0to7).fma(dLow.mul(scale), VectorKernels.loadOrZero(b == 0, out, o)).intoArray(out, o);
-            VectorKernels.toFloat(rows8to15).fma(dHigh.mul(scale), VectorKernels.loadOrZero(b == 0, out, o + 8)).intoArray(out, o + 8);
+            VectorKernels.rowsToFloat(VectorKernels.firstHalfRows(sums)).fma(dLow.mul(scale), VectorKernels.rowsOrZero(b == 0, out, o)).intoArray(out, o);
+            VectorKernels.rowsToFloat(VectorKernels.secondHalfRows(sums)).fma(dHigh.mul(scale), VectorKernels.rowsOrZero(b == 0, out, o + HALF)).intoArray(out, o + HALF);
         }
     }
 }

@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -36,6 +37,20 @@ final class VectorKernels {
 
     static final boolean ENABLED = ByteVector.SPECIES_PREFERRED.vectorBitSize() >= 256
             && !"false".equals(System.getProperty("ignis.vector"));
+
+    /**
+     * Vectors of the kernels that give each row its own 16-bit lane (Q4_0, Q4_K): the widest C2
+     * compiles here, 512 bits with AVX-512 and 256 with AVX2 ({@code -Dignis.rowBits=256} or
+     * {@code 512} chooses). Their integer sums are exact at any width and each row's float sums
+     * keep their order, so the bits do not depend on it; 512 bits take twice the rows per
+     * operation.
+     */
+    static final int ROW_BITS = Integer.getInteger("ignis.rowBits", ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 512 : 256);
+    static final VectorSpecies<Short> SHORT_ROWS = ShortVector.SPECIES_256.withShape(VectorShape.forBitSize(ROW_BITS));
+    static final VectorSpecies<Integer> INT_ROWS = IntVector.SPECIES_256.withShape(VectorShape.forBitSize(ROW_BITS));
+    static final VectorSpecies<Float> FLOAT_ROWS = FloatVector.SPECIES_256.withShape(VectorShape.forBitSize(ROW_BITS));
+    /** Rows per group of those kernels: one per 16-bit lane. */
+    static final int LANE_ROWS = SHORT_ROWS.length();
 
     /** Swaps the 128-bit halves of 8 lanes. */
     private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromValues(FLOAT_256, 4, 5, 6, 7, 0, 1, 2, 3);
@@ -186,5 +201,34 @@ final class VectorKernels {
     /** Zeros where {@code zero}, else the 8 floats at {@code a[at]}. */
     static FloatVector loadOrZero(boolean zero, float[] a, int at) {
         return zero ? FloatVector.zero(FLOAT_256) : FloatVector.fromArray(FLOAT_256, a, at);
+    }
+
+    /** Zeros where {@code zero}, else the {@link #FLOAT_ROWS} floats at {@code a[at]}. */
+    static FloatVector rowsOrZero(boolean zero, float[] a, int at) {
+        return zero ? FloatVector.zero(FLOAT_ROWS) : FloatVector.fromArray(FLOAT_ROWS, a, at);
+    }
+
+    /**
+     * The 16-bit lanes of a lane-per-row vector taken apart by row: lanes 2k and 2k+1 hold rows
+     * k and half + k ({@link #rowOfLane}), so the low halves of its int lanes are the first half
+     * of the rows in order, sign-extended.
+     */
+    static IntVector firstHalfRows(ShortVector v) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** {@link #INT_ROWS} lanes as {@link #FLOAT_ROWS} floats (exact below 2^24), the species named: one helper for both widths otherwise sees both and C2 boxes its vectors. */
+    static FloatVector rowsToFloat(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, FLOAT_ROWS, 0);
+    }
+
+    /** The second half of the rows of {@link #firstHalfRows}: the high halves of the int lanes. */
+    static IntVector secondHalfRows(ShortVector v) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** The row in 16-bit lane {@code s} of a lane-per-row group of {@link #LANE_ROWS} rows. */
+    static int rowOfLane(int s) {
+        return (s & 1) == 0 ? s / 2 : LANE_ROWS / 2 + s / 2;
     }
 }

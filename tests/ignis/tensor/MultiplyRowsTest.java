@@ -36,7 +36,7 @@ class MultiplyRowsTest {
     /**
      * The float types with every mix of summation orders a batch of sequences makes (see
      * {@link MatrixInput#setSumOrder}): lone tokens take F32's and F16's token tiles
-     * ({@link FloatRows}: one token alone, tiles of {@link FloatRows#TILE}, a short tile, a last
+     * ({@link FloatRows}: one token alone, tiles of {@link FloatRows#LONE_TOKENS}, a short tile, a last
      * token alone), batch-order tokens tinyBLAS; lengths that leave a tail past the last 32
      * values, or no 32 at all; ranges of rows within one group of rows and across two.
      */
