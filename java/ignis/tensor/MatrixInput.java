@@ -44,6 +44,16 @@ public final class MatrixInput {
     boolean hasQuantFloats;
 
     /**
+     * For the 512-bit decode kernel of Q8_0, Q5_0 and Q4_1 weights ({@link Q8_0x16}; see
+     * {@link #prepareFor}): each 32-value block's 16 {@link #evens} twice over, one copy per
+     * row of the pair a vector works on, at {@code evensTwice[32 k]}; the odds likewise. Valid
+     * while {@link #hasQuantsTwice}.
+     */
+    short[] evensTwice = new short[0];
+    short[] oddsTwice = new short[0];
+    boolean hasQuantsTwice;
+
+    /**
      * For Q4_0 and Q4_K weights and unpacked inputs of at least a tile of tokens (see
      * {@link #prepareFor}): the quants regrouped for the many-token kernels of {@link Q4_0x16}
      * and {@link Q4_Kx16}, {@code w} tokens at a time: value e of the row of token {@code w i + u}
@@ -120,6 +130,7 @@ public final class MatrixInput {
         unpacked = VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_K || type == GGMLType.Q8_1)
                 && unpackInt8();
         hasQuantFloats = false;
+        hasQuantsTwice = false;
         hasTileQuants = false;
         hasFloats = false;
     }
@@ -139,10 +150,15 @@ public final class MatrixInput {
                     hasTileQuants = true;
                 }
             }
-            case Q8_0, Q5_0 -> {
-                if (!hasQuantFloats && VectorKernels.ENABLED && type == GGMLType.Q8_0 && tokens >= Q8_0Format.PREFILL_TOKENS) {
+            case Q8_0, Q5_0, Q4_1 -> {
+                if (weightType != GGMLType.Q4_1 && !hasQuantFloats && VectorKernels.ENABLED && type == GGMLType.Q8_0
+                        && tokens >= Q8_0Format.PREFILL_TOKENS) {
                     transposeToFloats();
                     hasQuantFloats = true;
+                }
+                if (!hasQuantFloats && !hasQuantsTwice && unpacked && Q8_0x16.WIDE) {
+                    doubleQuants();
+                    hasQuantsTwice = true;
                 }
             }
             // BF16 only for batch-order tokens: its lone tokens keep its own dot (see FloatRows)
@@ -191,6 +207,21 @@ public final class MatrixInput {
                     tileQuants[to + 2 * e * tile] = evens[from + e];
                     tileQuants[to + (2 * e + 1) * tile] = odds[from + e];
                 }
+            }
+        }
+    }
+
+    /** Fills {@link #evensTwice} and {@link #oddsTwice} from {@link #evens} and {@link #odds}. */
+    private void doubleQuants() {
+        int blocks = length * tokens / 32;
+        if (evensTwice.length < 32 * blocks) {
+            evensTwice = new short[32 * blocks];
+            oddsTwice = new short[32 * blocks];
+        }
+        for (int k = 0; k < blocks; k++) {
+            for (int copy = 0; copy < 2; copy++) {
+                System.arraycopy(evens, 16 * k, evensTwice, 32 * k + 16 * copy, 16);
+                System.arraycopy(odds, 16 * k, oddsTwice, 32 * k + 16 * copy, 16);
             }
         }
     }

@@ -3,6 +3,7 @@ package ignis.tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -13,8 +14,10 @@ import java.lang.foreign.MemorySegment;
  * rebuilt as bytes once, and Q4_1 rows, their nibbles as bytes and the mins as floats: ggml's
  * q5_0 and q4_1 dots have q8_0's lanes and fused multiply-adds (q4_1 adds m * s per block apart),
  * so the same kernels give their bits; from arrays C2 drops the bounds
- * checks it keeps on memory-segment loads. Decode runs {@link Q8_0Format}'s two-row kernel, rows
- * 8 apart. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or more run a float kernel: byte
+ * checks it keeps on memory-segment loads. Decode runs {@link Q8_0Format}'s two-row kernel on
+ * rows 8 apart, whose blocks lie side by side: with 512-bit vectors ({@link #WIDE}) one vector
+ * holds a block of both rows, each row in its own 256-bit half with its own 8 lanes of sums, so
+ * the sums and their order are the same. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or more run a float kernel: byte
  * products and their sums of four are integers below 2^24, so float lanes hold exactly the int
  * lanes of {@link Q8_0Format#dotVector}; the per-block fused multiply-add and the reduction are
  * the same, so are the bits. Activations are converted once per input
@@ -23,7 +26,11 @@ import java.lang.foreign.MemorySegment;
 final class Q8_0x16 extends PackedMatrix {
     static final int ROWS = 16;
     private static final int BLOCK_SHORTS = Q8_0Format.BLOCK / 2;
-    /** Per thread: the lanes of four accumulators, reduced in scalar code. */
+    /** Decode with both rows of a pair in one 512-bit vector (where the lane-per-row kernels take 512 bits). */
+    static final boolean WIDE = VectorKernels.ROW_BITS == 512;
+    /** The float lanes of a pair's second row in a 512-bit vector. */
+    private static final VectorMask<Float> SECOND_ROW = VectorMask.fromLong(VectorKernels.FLOAT_ROWS, 0xFF00L);
+    /** Per thread: the lanes of four accumulators, or of a pair's two rows, reduced in scalar code. */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[32]);
 
     private final short[] quants;
@@ -57,7 +64,7 @@ final class Q8_0x16 extends PackedMatrix {
         for (int row = from * ROWS; row < to * ROWS; row++) {
             for (int b = 0; b < blocks; b++) {
                 long block = row * rowBytes + b * blockBytes;
-                int at = (row * blocks + b) * BLOCK_SHORTS;
+                int at = quantsAt(row, b);
                 // every format here starts with d as fp16
                 scales[row * blocks + b] = LittleEndian.half(w, block);
                 if (type == GGMLType.Q5_0) {
@@ -71,6 +78,16 @@ final class Q8_0x16 extends PackedMatrix {
                 }
             }
         }
+    }
+
+    /**
+     * Where block b of a row's quants starts: rows r and r + 8 of a group (a pair) alternate
+     * block by block, so that a block of both is one run of 32 shorts.
+     */
+    private int quantsAt(int row, int b) {
+        int inGroup = row % ROWS;
+        int pair = row / ROWS * (ROWS / 2) + inGroup % (ROWS / 2);
+        return ((pair * blocks + b) * 2 + inGroup / (ROWS / 2)) * BLOCK_SHORTS;
     }
 
     @Override
@@ -100,6 +117,7 @@ final class Q8_0x16 extends PackedMatrix {
         int k3 = Math.min(t0 + 3, tokens - 1) * blocks;
         for (int r = 0; r < ROWS; r++) {
             int row = (g * ROWS + r) * blocks;
+            int quantsRow = quantsAt(g * ROWS + r, 0);
             FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
             FloatVector acc1 = acc0;
             FloatVector acc2 = acc0;
@@ -107,7 +125,7 @@ final class Q8_0x16 extends PackedMatrix {
             for (int b = 0; b < blocks; b++) {
                 FloatVector dw = FloatVector.broadcast(VectorKernels.FLOAT_256, scales[row + b]);
                 // int lane l holds elements 4l..4l+3; byte j of it is element 4l + j
-                IntVector q = ShortVector.fromArray(VectorKernels.SHORT_256, quants, (row + b) * BLOCK_SHORTS).reinterpretAsInts();
+                IntVector q = ShortVector.fromArray(VectorKernels.SHORT_256, quants, quantsRow + 2 * BLOCK_SHORTS * b).reinterpretAsInts();
                 FloatVector w0 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24));
                 FloatVector w1 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24));
                 FloatVector w2 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24));
@@ -141,6 +159,10 @@ final class Q8_0x16 extends PackedMatrix {
 
     @Override
     void multiplyGroup(int g, MatrixInput x, int token, float[] out, int at) {
+        if (x.hasQuantsTwice) {
+            multiplyGroupWide(g, x, token, out, at);
+            return;
+        }
         short[] evens = x.evens;
         short[] odds = x.odds;
         float[] activationScales = x.scales;
@@ -162,15 +184,54 @@ final class Q8_0x16 extends PackedMatrix {
                 ShortVector even = ShortVector.fromArray(VectorKernels.SHORT_256, evens, k * 16);
                 ShortVector odd = ShortVector.fromArray(VectorKernels.SHORT_256, odds, k * 16);
                 float scale = activationScales[k];
+                int pairBlock = quantsAt(g * ROWS + pair, b);
                 acc0 = VectorKernels.toFloat(VectorKernels.dotUnpacked(
-                                ShortVector.fromArray(VectorKernels.SHORT_256, quants, (row0 + b) * BLOCK_SHORTS), even, odd))
+                                ShortVector.fromArray(VectorKernels.SHORT_256, quants, pairBlock), even, odd))
                         .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, scales[row0 + b] * scale), acc0);
                 acc1 = VectorKernels.toFloat(VectorKernels.dotUnpacked(
-                                ShortVector.fromArray(VectorKernels.SHORT_256, quants, (row1 + b) * BLOCK_SHORTS), even, odd))
+                                ShortVector.fromArray(VectorKernels.SHORT_256, quants, pairBlock + BLOCK_SHORTS), even, odd))
                         .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, scales[row1 + b] * scale), acc1);
             }
             out[at + pair] = VectorKernels.sum(acc0) + minTerms0;
             out[at + pair + ROWS / 2] = VectorKernels.sum(acc1) + minTerms1;
+        }
+    }
+
+    /**
+     * {@link #multiplyGroup} with 512-bit vectors: each holds block b of both rows of a pair, the
+     * activations twice over ({@link MatrixInput#evensTwice}), and takes each row's scale in its
+     * half; the halves are reduced apart at the end.
+     */
+    private void multiplyGroupWide(int g, MatrixInput x, int token, float[] out, int at) {
+        short[] evens = x.evensTwice;
+        short[] odds = x.oddsTwice;
+        float[] activationScales = x.scales;
+        float[] lanes = LANES.get();
+        for (int pair = 0; pair < ROWS / 2; pair++) {
+            int row0 = (g * ROWS + pair) * blocks;
+            int row1 = row0 + (ROWS / 2) * blocks;
+            int pairBlocks = quantsAt(g * ROWS + pair, 0);
+            FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_ROWS);
+            float minTerms0 = 0;
+            float minTerms1 = 0;
+            for (int b = 0; b < blocks; b++) {
+                int k = token * blocks + b;
+                if (mins.length > 0) {
+                    minTerms0 += mins[row0 + b] * x.blockSums[k];
+                    minTerms1 += mins[row1 + b] * x.blockSums[k];
+                }
+                ShortVector even = ShortVector.fromArray(VectorKernels.SHORT_ROWS, evens, 32 * k);
+                ShortVector odd = ShortVector.fromArray(VectorKernels.SHORT_ROWS, odds, 32 * k);
+                float scale = activationScales[k];
+                FloatVector blockScales = FloatVector.broadcast(VectorKernels.FLOAT_ROWS, scales[row0 + b] * scale)
+                        .blend(scales[row1 + b] * scale, SECOND_ROW);
+                acc = VectorKernels.rowsToFloat(VectorKernels.dotUnpacked(
+                                ShortVector.fromArray(VectorKernels.SHORT_ROWS, quants, pairBlocks + 2 * BLOCK_SHORTS * b), even, odd))
+                        .fma(blockScales, acc);
+            }
+            acc.intoArray(lanes, 0);
+            out[at + pair] = sumLikeGgml(lanes, 0) + minTerms0;
+            out[at + pair + ROWS / 2] = sumLikeGgml(lanes, 8) + minTerms1;
         }
     }
 }
