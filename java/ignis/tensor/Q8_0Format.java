@@ -1,8 +1,10 @@
 package ignis.tensor;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
@@ -48,7 +50,17 @@ final class Q8_0Format extends BlockFormat {
         }
     }
 
+    /** The largest |value| of {@code src[offset..offset+n)} (NaN if one is NaN, as Math.max). */
     static float absMax(float[] src, int offset, int n) {
+        if (VectorKernels.ENABLED && n == BLOCK) {
+            FloatVector a = load(src, offset).abs().max(load(src, offset + 8).abs());
+            FloatVector b = load(src, offset + 16).abs().max(load(src, offset + 24).abs());
+            return a.max(b).reduceLanes(VectorOperators.MAX);
+        }
+        return absMaxScalar(src, offset, n);
+    }
+
+    static float absMaxScalar(float[] src, int offset, int n) {
         float amax = 0;
         for (int j = 0; j < n; j++) {
             amax = Math.max(amax, Math.abs(src[offset + j]));
@@ -61,6 +73,12 @@ final class Q8_0Format extends BlockFormat {
      * of llama.cpp does (_mm256_round_ps then saturating packs), and returns their sum.
      */
     static int putQuants(float[] src, int offset, float amax, MemorySegment dst, long qsOffset) {
+        return VectorKernels.ENABLED && Float.isFinite(amax)
+                ? putQuantsVector(src, offset, amax, dst, qsOffset)
+                : putQuantsScalar(src, offset, amax, dst, qsOffset);
+    }
+
+    static int putQuantsScalar(float[] src, int offset, float amax, MemorySegment dst, long qsOffset) {
         float id = amax != 0 ? 127f / amax : 0f;
         int sum = 0;
         for (int j = 0; j < BLOCK; j++) {
@@ -70,6 +88,31 @@ final class Q8_0Format extends BlockFormat {
             sum += q;
         }
         return sum;
+    }
+
+    /**
+     * {@link #putQuantsScalar} 8 values at a time, for a finite amax: every |x * id| is then at
+     * most 127 (plus rounding), so adding and taking off 1.5 * 2^23 rounds it half to even as
+     * rint does, and no quant needs clamping.
+     */
+    private static int putQuantsVector(float[] src, int offset, float amax, MemorySegment dst, long qsOffset) {
+        float id = amax != 0 ? 127f / amax : 0f;
+        IntVector sum = IntVector.zero(VectorKernels.INT_256);
+        for (int j = 0; j < BLOCK; j += 8) {
+            FloatVector x = load(src, offset + j).mul(id).add(ROUNDING).sub(ROUNDING);
+            IntVector q = (IntVector) x.convert(VectorOperators.F2I, 0);
+            q.convertShape(VectorOperators.I2B, ByteVector.SPECIES_64, 0).reinterpretAsBytes()
+                    .intoMemorySegment(dst, qsOffset + j, LittleEndian.ORDER);
+            sum = sum.add(q);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 1.5 * 2^23: x + it - it is x rounded to an integer, half to even, for |x| < 2^22. */
+    private static final float ROUNDING = 12582912f;
+
+    private static FloatVector load(float[] src, int offset) {
+        return FloatVector.fromArray(VectorKernels.FLOAT_256, src, offset);
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
@@ -17,6 +18,39 @@ class Q8_0FormatTest extends FormatContractTest {
     @Override
     GGMLType type() {
         return GGMLType.Q8_0;
+    }
+
+    /**
+     * The vector quantizer (activations, every token) gives the scalar one's bytes and sums:
+     * random blocks, blocks whose values land exactly halfway between quants (round half to
+     * even), all zeros, and blocks with an infinity or NaN (which take the scalar path).
+     */
+    @Test
+    void vectorQuantsEqualScalarQuants() {
+        Random random = new Random(31);
+        Arena arena = Arena.ofAuto();
+        for (int trial = 0; trial < 400; trial++) {
+            float[] x = new float[32];
+            for (int j = 0; j < 32; j++) {
+                x[j] = switch (trial % 4) {
+                    case 0 -> (float) random.nextGaussian() * (1 + random.nextInt(1000));
+                    case 1 -> (random.nextInt(254) - 127) / 2f; // amax 63.5 or so: halves once scaled
+                    case 2 -> 0f;
+                    default -> (float) random.nextGaussian();
+                };
+            }
+            x[random.nextInt(32)] = trial % 4 == 1 ? 63.5f : x[0];
+            if (trial % 4 == 3 && trial % 8 == 3) {
+                x[random.nextInt(32)] = trial % 16 == 3 ? Float.NaN : Float.NEGATIVE_INFINITY;
+            }
+            float amax = Q8_0Format.absMax(x, 0, 32);
+            assertEquals(Float.floatToIntBits(Q8_0Format.absMaxScalar(x, 0, 32)), Float.floatToIntBits(amax), "amax of trial " + trial);
+            MemorySegment vector = arena.allocate(32);
+            MemorySegment scalar = arena.allocate(32);
+            int sum = Q8_0Format.putQuants(x, 0, amax, vector, 0);
+            assertEquals(Q8_0Format.putQuantsScalar(x, 0, amax, scalar, 0), sum, "sum of trial " + trial);
+            assertArrayEquals(scalar.toArray(ValueLayout.JAVA_BYTE), vector.toArray(ValueLayout.JAVA_BYTE), "quants of trial " + trial);
+        }
     }
 
     @Test
