@@ -10,7 +10,10 @@ import java.lang.foreign.MemorySegment;
  * Q4_0 rows in groups of {@link #ROWS} (16 with 256-bit vectors, 32 with 512-bit ones; see
  * {@link VectorKernels#SHORT_ROWS}), interleaved so that 16-bit lane s of a vector works on one
  * row: per block of 32 values eight vectors (vector q: lane s holds the row's values 4q..4q+3 as
- * four nibbles, lowest first), and the rows' scales as floats in row order. Lanes 2k and 2k+1
+ * four nibbles, lowest first), and the rows' scales as fp16 bits in the same lanes (the file's
+ * bytes, no more: decode is bound by reading them; widened exactly in the kernel, see
+ * {@link VectorKernels#finiteHalfRows}; a matrix with an infinite or NaN scale runs the source's
+ * kernel instead). Lanes 2k and 2k+1
  * hold rows k and ROWS/2 + k, so splitting the 32-bit halves gives both halves of the rows in
  * order.
  *
@@ -37,17 +40,19 @@ final class Q4_0x16 extends PackedMatrix {
     private static final ThreadLocal<short[]> TILE_SUMS = ThreadLocal.withInitial(() -> new short[TILE_TOKENS * ROWS]);
 
     private final short[] quants;
-    private final float[] scales;
+    private final short[] scales;
+    /** False once {@link #pack} met an infinite or NaN scale, which the widening cannot carry. */
+    private volatile boolean finiteScales = true;
 
     Q4_0x16(Tensor source) {
         super(source, ROWS);
         quants = new short[arrayLength((long) blocks * BLOCK_SHORTS)];
-        scales = new float[arrayLength((long) blocks * ROWS)];
+        scales = new short[arrayLength((long) blocks * ROWS)];
     }
 
     @Override
     public long byteSize() {
-        return 2L * quants.length + 4L * scales.length;
+        return 2L * quants.length + 2L * scales.length;
     }
 
     @Override
@@ -66,13 +71,19 @@ final class Q4_0x16 extends PackedMatrix {
                         }
                         quants[block + ROWS * q + s] = (short) lane;
                     }
-                }
-                for (int r = 0; r < ROWS; r++) {
-                    long src = (long) (g * ROWS + r) * rowBytes + (long) b * Q4_0Format.BYTES;
-                    scales[(g * blocks + b) * ROWS + r] = LittleEndian.half(w, src);
+                    short scale = w.get(LittleEndian.SHORT, src);
+                    scales[(g * blocks + b) * ROWS + s] = scale;
+                    if (!Float.isFinite(Float.float16ToFloat(scale))) {
+                        finiteScales = false;
+                    }
                 }
             }
         }
+    }
+
+    @Override
+    boolean usesPacked(MatrixInput x) {
+        return x.unpacked && finiteScales;
     }
 
     /** Quant {@code e} (0..31) of the Q4_0 block at {@code block}: low nibbles hold 0..15, high nibbles 16..31. */
@@ -109,9 +120,11 @@ final class Q4_0x16 extends PackedMatrix {
             }
             ShortVector sums = sumLow.add(sumHigh).sub((short) (8 * x.sums32[k]));
             float scale = x.scales[k];
-            int d = (g * blocks + b) * ROWS;
-            low = VectorKernels.rowsToFloat(VectorKernels.firstHalfRows(sums)).fma(FloatVector.fromArray(VectorKernels.FLOAT_ROWS, scales, d).mul(scale), low);
-            high = VectorKernels.rowsToFloat(VectorKernels.secondHalfRows(sums)).fma(FloatVector.fromArray(VectorKernels.FLOAT_ROWS, scales, d + HALF).mul(scale), high);
+            ShortVector d = ShortVector.fromArray(VectorKernels.SHORT_ROWS, scales, (g * blocks + b) * ROWS);
+            low = VectorKernels.rowsToFloat(VectorKernels.firstHalfRows(sums))
+                    .fma(VectorKernels.finiteHalfRows(VectorKernels.firstHalfRows(d)).mul(scale), low);
+            high = VectorKernels.rowsToFloat(VectorKernels.secondHalfRows(sums))
+                    .fma(VectorKernels.finiteHalfRows(VectorKernels.secondHalfRows(d)).mul(scale), high);
         }
         low.intoArray(out, at);
         high.intoArray(out, at + HALF);
@@ -183,8 +196,9 @@ final class Q4_0x16 extends PackedMatrix {
      * zero, whatever {@code out} held).
      */
     private void addBlock(int g, int b, MatrixInput x, int t0, int count, short[] tileSums, float[] out, int at, int stride) {
-        FloatVector dLow = FloatVector.fromArray(VectorKernels.FLOAT_ROWS, scales, (g * blocks + b) * ROWS);
-        FloatVector dHigh = FloatVector.fromArray(VectorKernels.FLOAT_ROWS, scales, (g * blocks + b) * ROWS + HALF);
+        ShortVector d = ShortVector.fromArray(VectorKernels.SHORT_ROWS, scales, (g * blocks + b) * ROWS);
+        FloatVector dLow = VectorKernels.finiteHalfRows(VectorKernels.firstHalfRows(d));
+        FloatVector dHigh = VectorKernels.finiteHalfRows(VectorKernels.secondHalfRows(d));
         for (int u = 0; u < count; u++) {
             int k = (t0 + u) * blocks + b;
             ShortVector sums = ShortVector.fromArray(VectorKernels.SHORT_ROWS, tileSums, u * ROWS);

@@ -34,20 +34,21 @@ final class Q8_0x16 extends PackedMatrix {
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[32]);
 
     private final short[] quants;
-    private final float[] scales;
+    /** Each block's d as the file's fp16 bits (decode is bound by reading the weights), widened by {@link #scale}. */
+    private final short[] scales;
     /** Q4_1 only (else empty): each block's min m. */
     private final float[] mins;
 
     Q8_0x16(Tensor source) {
         super(source, ROWS);
         quants = new short[arrayLength((long) ROWS * blocks * BLOCK_SHORTS)];
-        scales = new float[arrayLength((long) ROWS * blocks)];
+        scales = new short[arrayLength((long) ROWS * blocks)];
         mins = new float[source.type() == GGMLType.Q4_1 ? scales.length : 0];
     }
 
     @Override
     public long byteSize() {
-        return 2L * quants.length + 4L * (scales.length + mins.length);
+        return 2L * quants.length + 2L * scales.length + 4L * mins.length;
     }
 
     @Override
@@ -66,7 +67,7 @@ final class Q8_0x16 extends PackedMatrix {
                 long block = row * rowBytes + b * blockBytes;
                 int at = quantsAt(row, b);
                 // every format here starts with d as fp16
-                scales[row * blocks + b] = LittleEndian.half(w, block);
+                scales[row * blocks + b] = w.get(LittleEndian.SHORT, block);
                 if (type == GGMLType.Q5_0) {
                     Q5_0Format.valuePairs(w, block, quants, at);
                 } else if (type == GGMLType.Q4_1) {
@@ -78,6 +79,11 @@ final class Q8_0x16 extends PackedMatrix {
                 }
             }
         }
+    }
+
+    /** The d of block {@code rowBlock} (row times blocks plus block), exactly. */
+    private float scale(int rowBlock) {
+        return Float.float16ToFloat(scales[rowBlock]);
     }
 
     /**
@@ -123,7 +129,7 @@ final class Q8_0x16 extends PackedMatrix {
             FloatVector acc2 = acc0;
             FloatVector acc3 = acc0;
             for (int b = 0; b < blocks; b++) {
-                FloatVector dw = FloatVector.broadcast(VectorKernels.FLOAT_256, scales[row + b]);
+                FloatVector dw = FloatVector.broadcast(VectorKernels.FLOAT_256, scale(row + b));
                 // int lane l holds elements 4l..4l+3; byte j of it is element 4l + j
                 IntVector q = ShortVector.fromArray(VectorKernels.SHORT_256, quants, quantsRow + 2 * BLOCK_SHORTS * b).reinterpretAsInts();
                 FloatVector w0 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24));
@@ -187,10 +193,10 @@ final class Q8_0x16 extends PackedMatrix {
                 int pairBlock = quantsAt(g * ROWS + pair, b);
                 acc0 = VectorKernels.toFloat(VectorKernels.dotUnpacked(
                                 ShortVector.fromArray(VectorKernels.SHORT_256, quants, pairBlock), even, odd))
-                        .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, scales[row0 + b] * scale), acc0);
+                        .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, scale(row0 + b) * scale), acc0);
                 acc1 = VectorKernels.toFloat(VectorKernels.dotUnpacked(
                                 ShortVector.fromArray(VectorKernels.SHORT_256, quants, pairBlock + BLOCK_SHORTS), even, odd))
-                        .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, scales[row1 + b] * scale), acc1);
+                        .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, scale(row1 + b) * scale), acc1);
             }
             out[at + pair] = VectorKernels.sum(acc0) + minTerms0;
             out[at + pair + ROWS / 2] = VectorKernels.sum(acc1) + minTerms1;
@@ -223,9 +229,9 @@ final class Q8_0x16 extends PackedMatrix {
                 ShortVector even = ShortVector.fromArray(VectorKernels.SHORT_ROWS, evens, 32 * k);
                 ShortVector odd = ShortVector.fromArray(VectorKernels.SHORT_ROWS, odds, 32 * k);
                 float scale = activationScales[k];
-                FloatVector blockScales = FloatVector.broadcast(VectorKernels.FLOAT_ROWS, scales[row0 + b] * scale)
-                        .blend(scales[row1 + b] * scale, SECOND_ROW);
-                acc = VectorKernels.rowsToFloat(VectorKernels.dotUnpacked(
+                FloatVector blockScales = FloatVector.broadcast(VectorKernels.FLOAT_ROWS, scale(row0 + b) * scale)
+                        .blend(scale(row1 + b) * scale, SECOND_ROW);
+                acc = VectorKernels.rowsToFloat(VectorKernels.dotUnpackedRows(
                                 ShortVector.fromArray(VectorKernels.SHORT_ROWS, quants, pairBlocks + 2 * BLOCK_SHORTS * b), even, odd))
                         .fma(blockScales, acc);
             }

@@ -222,6 +222,22 @@ final class VectorKernels {
         return (FloatVector) v.convertShape(VectorOperators.I2F, FLOAT_ROWS, 0);
     }
 
+    /**
+     * {@link #finiteHalves} for {@link #INT_ROWS} lanes. A helper of its own: one that both widths
+     * call sees both vector classes at its operations, and C2 then boxes the vectors of the
+     * narrower callers (F16 decode allocated 10 MB per token).
+     */
+    static FloatVector finiteHalfRows(IntVector halves) {
+        return halves.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+    }
+
+    /** {@link #dotUnpacked} for {@link #SHORT_ROWS} vectors, a helper of its own (see {@link #finiteHalfRows}). */
+    static IntVector dotUnpackedRows(ShortVector w, ShortVector even, ShortVector odd) {
+        ShortVector products = w.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).mul(even)
+                .add(w.lanewise(VectorOperators.ASHR, 8).mul(odd));
+        return firstHalfRows(products).add(secondHalfRows(products));
+    }
+
     /** The second half of the rows of {@link #firstHalfRows}: the high halves of the int lanes. */
     static IntVector secondHalfRows(ShortVector v) {
         return v.reinterpretAsInts().lanewise(VectorOperators.ASHR, 16);

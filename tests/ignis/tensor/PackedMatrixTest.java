@@ -127,6 +127,23 @@ class PackedMatrixTest {
         }
     }
 
+    /** Q4_0's packed scales are fp16 bits widened in the kernel, which covers finite values only. */
+    @Test
+    void aNonFiniteQ4_0ScaleTakesTheSourceKernel() {
+        SplittableRandom random = new SplittableRandom(27);
+        for (float scale : new float[] {Float.POSITIVE_INFINITY, Float.NaN, 65504f, 0x1p-24f}) {
+            Tensor w = tensor(random, GGMLType.Q4_0, ROWS, N);
+            LittleEndian.putHalf(w.data(), 7 * w.rowBytes() + Q4_0Format.BYTES, scale);
+            PackedMatrix packed = PackedMatrix.of(w);
+            packed.pack(0, packed.groups());
+            MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, 1, N);
+            MatrixInput x = new MatrixInput(GGMLType.Q8_0);
+            x.set(a, GGMLType.Q8_0.bytesFor(N), N, 1);
+            assertEquals(Float.isFinite(scale), packed.usesPacked(x), "scale " + scale);
+            check(w, packed, x, a, 0, ROWS);
+        }
+    }
+
     @Test
     void activationsThatCannotBeUnpackedUseTheSource() {
         SplittableRandom random = new SplittableRandom(22);
