@@ -13,6 +13,8 @@ import java.lang.foreign.MemorySegment;
  * 4l..4l+3 of every 32-value sub-block), so the quants are laid out lane-major: for each lane l,
  * super-block and sub-block s, one vector whose 16-bit lane holds a row's values 4l..4l+3 of
  * sub-block s as nibbles. Per super-block the 6-bit scales and mins of the 8 sub-blocks sit in
+ * one short per row and sub-block (scale in the low byte, min in the high one: decode is bound by
+ * reading the weights), in
  * the same 16-bit lanes, and d and dmin as floats in row order.
  *
  * <p>Per row and lane the kernel forms ggml's exact integer sum over the sub-blocks, adds it into
@@ -28,7 +30,7 @@ final class Q4_Kx16 extends PackedMatrix {
     static final int ROWS = VectorKernels.LANE_ROWS;
     private static final int HALF = ROWS / 2;
     private static final int SUB_BLOCKS = 8;
-    /** Shorts per super-block of a group for one lane l (or for the scales, or the mins): 8 vectors. */
+    /** Shorts per super-block of a group for one lane l (or for the scales and mins): 8 vectors. */
     private static final int VECTORS = SUB_BLOCKS * ROWS;
     /** Per thread: 8 lanes (or 4 min sums) of accumulators for the rows of a group, ROWS floats each. */
     private static final ThreadLocal<float[]> LANE_SUMS = ThreadLocal.withInitial(() -> new float[8 * ROWS]);
@@ -40,23 +42,22 @@ final class Q4_Kx16 extends PackedMatrix {
     private static final ThreadLocal<int[]> TILE_INT_SUMS = ThreadLocal.withInitial(() -> new int[TILE_TOKENS * ROWS]);
 
     private final short[] quants;
-    private final short[] scales;
-    private final short[] mins;
+    /** Per super-block, sub-block and row: scale | min << 8. */
+    private final short[] scalesAndMins;
     private final float[] d;
     private final float[] dmin;
 
     Q4_Kx16(Tensor source) {
         super(source, ROWS);
         quants = new short[arrayLength(8L * blocks * VECTORS)];
-        scales = new short[arrayLength((long) blocks * VECTORS)];
-        mins = new short[scales.length];
+        scalesAndMins = new short[arrayLength((long) blocks * VECTORS)];
         d = new float[arrayLength((long) blocks * ROWS)];
         dmin = new float[d.length];
     }
 
     @Override
     public long byteSize() {
-        return 2L * (quants.length + scales.length + mins.length) + 4L * (d.length + dmin.length);
+        return 2L * (quants.length + scalesAndMins.length) + 4L * (d.length + dmin.length);
     }
 
     @Override
@@ -79,8 +80,8 @@ final class Q4_Kx16 extends PackedMatrix {
                             }
                             quants[quantsAt(g, l, b) + ROWS * s + lane16] = (short) nibbles;
                         }
-                        scales[superBlock * VECTORS + ROWS * s + lane16] = (short) KScales.get(packedScales, s);
-                        mins[superBlock * VECTORS + ROWS * s + lane16] = (short) KScales.get(packedMins, s);
+                        scalesAndMins[superBlock * VECTORS + ROWS * s + lane16] =
+                                (short) (KScales.get(packedScales, s) | KScales.get(packedMins, s) << 8);
                     }
                     d[superBlock * ROWS + r] = LittleEndian.half(w, wb);
                     dmin[superBlock * ROWS + r] = LittleEndian.half(w, wb + Q4_KFormat.DMIN);
@@ -127,9 +128,9 @@ final class Q4_Kx16 extends PackedMatrix {
                     IntVector products = v.and(mask).mul(a0).add(v.lanewise(VectorOperators.LSHR, 4).and(mask).mul(a1))
                             .add(v.lanewise(VectorOperators.LSHR, 8).and(mask).mul(a2)).add(v.lanewise(VectorOperators.LSHR, 12).mul(a3))
                             .reinterpretAsInts();
-                    IntVector scale = ShortVector.fromArray(VectorKernels.SHORT_ROWS, scales, superBlock * VECTORS + ROWS * s).reinterpretAsInts();
-                    sumLow = sumLow.add(products.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scale.and(0xFFFF)));
-                    sumHigh = sumHigh.add(products.lanewise(VectorOperators.ASHR, 16).mul(scale.lanewise(VectorOperators.LSHR, 16)));
+                    IntVector scale = ShortVector.fromArray(VectorKernels.SHORT_ROWS, scalesAndMins, superBlock * VECTORS + ROWS * s).reinterpretAsInts();
+                    sumLow = sumLow.add(products.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scale.and(0xFF)));
+                    sumHigh = sumHigh.add(products.lanewise(VectorOperators.ASHR, 16).mul(scale.lanewise(VectorOperators.LSHR, 16).and(0xFF)));
                 }
                 float da = x.scales[k];
                 accLow = VectorKernels.rowsToFloat(sumLow).fma(FloatVector.fromArray(VectorKernels.FLOAT_ROWS, d, superBlock * ROWS).mul(da), accLow);
@@ -240,9 +241,9 @@ final class Q4_Kx16 extends PackedMatrix {
                 p2 = p2.add(n.mul(a[e + 2]));
                 p3 = p3.add(n.mul(a[e + 3]));
             }
-            IntVector scale = ShortVector.fromArray(VectorKernels.SHORT_ROWS, scales, scalesAt + ROWS * s).reinterpretAsInts();
-            IntVector scaleLow = scale.and(0xFFFF);
-            IntVector scaleHigh = scale.lanewise(VectorOperators.LSHR, 16);
+            IntVector scale = ShortVector.fromArray(VectorKernels.SHORT_ROWS, scalesAndMins, scalesAt + ROWS * s).reinterpretAsInts();
+            IntVector scaleLow = scale.and(0xFF);
+            IntVector scaleHigh = scale.lanewise(VectorOperators.LSHR, 16).and(0xFF);
             // the first half of the rows in the low 16 bits of each int lane, the second in the high ones (written out:
             // as calls they took this method past C2's inlining node limit, which boxes their vectors)
             IntVector pairs0 = p0.reinterpretAsInts();
@@ -285,10 +286,11 @@ final class Q4_Kx16 extends PackedMatrix {
                 for (int b = 0; b < blocks; b++) {
                     int superBlock = g * blocks + b;
                     int at2k = superBlock * VECTORS + ROWS * 2 * k;
-                    IntVector first = ShortVector.fromArray(VectorKernels.SHORT_ROWS, mins, at2k).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.LSHR, 16);
-                    IntVector second = ShortVector.fromArray(VectorKernels.SHORT_ROWS, mins, at2k + ROWS).reinterpretAsInts()
-                            .lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.LSHR, 16);
+                    // the min: the high byte of the row's short
+                    IntVector first = ShortVector.fromArray(VectorKernels.SHORT_ROWS, scalesAndMins, at2k).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.LSHR, 24);
+                    IntVector second = ShortVector.fromArray(VectorKernels.SHORT_ROWS, scalesAndMins, at2k + ROWS).reinterpretAsInts()
+                            .lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.LSHR, 24);
                     FloatVector scale = FloatVector.fromArray(VectorKernels.FLOAT_ROWS, dmin, superBlock * ROWS + HALF * h)
                             .mul(-x.scales[token * blocks + b]);
                     // the sums of the activation quants of sub-blocks 2k and 2k+1 (exact, as two bsums each)
