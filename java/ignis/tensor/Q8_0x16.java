@@ -178,15 +178,8 @@ final class Q8_0x16 extends PackedMatrix {
             int row1 = row0 + (ROWS / 2) * blocks;
             FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
             FloatVector acc1 = acc0;
-            float minTerms0 = 0;
-            float minTerms1 = 0;
             for (int b = 0; b < blocks; b++) {
                 int k = token * blocks + b;
-                if (mins.length > 0) {
-                    // Q4_1: m * s per block, multiplied then added, as Q4_1Format#dotVector
-                    minTerms0 += mins[row0 + b] * x.blockSums[k];
-                    minTerms1 += mins[row1 + b] * x.blockSums[k];
-                }
                 ShortVector even = ShortVector.fromArray(VectorKernels.SHORT_256, evens, k * 16);
                 ShortVector odd = ShortVector.fromArray(VectorKernels.SHORT_256, odds, k * 16);
                 float scale = activationScales[k];
@@ -198,8 +191,8 @@ final class Q8_0x16 extends PackedMatrix {
                                 ShortVector.fromArray(VectorKernels.SHORT_256, quants, pairBlock + BLOCK_SHORTS), even, odd))
                         .fma(FloatVector.broadcast(VectorKernels.FLOAT_256, scale(row1 + b) * scale), acc1);
             }
-            out[at + pair] = VectorKernels.sum(acc0) + minTerms0;
-            out[at + pair + ROWS / 2] = VectorKernels.sum(acc1) + minTerms1;
+            out[at + pair] = VectorKernels.sum(acc0) + minTerms(row0, x, token);
+            out[at + pair + ROWS / 2] = VectorKernels.sum(acc1) + minTerms(row1, x, token);
         }
     }
 
@@ -218,14 +211,8 @@ final class Q8_0x16 extends PackedMatrix {
             int row1 = row0 + (ROWS / 2) * blocks;
             int pairBlocks = quantsAt(g * ROWS + pair, 0);
             FloatVector acc = FloatVector.zero(VectorKernels.FLOAT_ROWS);
-            float minTerms0 = 0;
-            float minTerms1 = 0;
             for (int b = 0; b < blocks; b++) {
                 int k = token * blocks + b;
-                if (mins.length > 0) {
-                    minTerms0 += mins[row0 + b] * x.blockSums[k];
-                    minTerms1 += mins[row1 + b] * x.blockSums[k];
-                }
                 ShortVector even = ShortVector.fromArray(VectorKernels.SHORT_ROWS, evens, 32 * k);
                 ShortVector odd = ShortVector.fromArray(VectorKernels.SHORT_ROWS, odds, 32 * k);
                 float scale = activationScales[k];
@@ -236,8 +223,17 @@ final class Q8_0x16 extends PackedMatrix {
                         .fma(blockScales, acc);
             }
             acc.intoArray(lanes, 0);
-            out[at + pair] = sumLikeGgml(lanes, 0) + minTerms0;
-            out[at + pair + ROWS / 2] = sumLikeGgml(lanes, 8) + minTerms1;
+            out[at + pair] = sumLikeGgml(lanes, 0) + minTerms(row0, x, token);
+            out[at + pair + ROWS / 2] = sumLikeGgml(lanes, 8) + minTerms(row1, x, token);
         }
+    }
+
+    /** Q4_1 (else 0): m * s of the row's blocks, multiplied then added block by block, as Q4_1Format#dotVector. */
+    private float minTerms(int row, MatrixInput x, int token) {
+        float sum = 0;
+        for (int b = 0; b < blocks && mins.length > 0; b++) {
+            sum += mins[row + b] * x.blockSums[token * blocks + b];
+        }
+        return sum;
     }
 }
