@@ -32,6 +32,8 @@ final class FloatRows {
     /** Lone tokens and rows per lone tile: 8 accumulators, 2 weight vectors and a token vector. */
     static final int LONE_TOKENS = 4;
     static final int LONE_ROWS = 2;
+    /** Lone tiles on 512-bit vectors, two of ggml's accumulators per vector (see {@link #sumLanesWide}). */
+    private static final boolean WIDE = VectorKernels.ROW_BITS == 512;
     /** Rows per batch-order tile: 4 x {@link #TILE} accumulators, 3 token vectors and a weight vector are AVX2's 16 registers. */
     static final int BATCH_ROWS = 4;
     /**
@@ -251,7 +253,11 @@ final class FloatRows {
                     out[at + t * outStride + r] = dotAlone(half, rows, first + r * stride, x, t);
                 }
             } else {
-                sumLanes(rows, first, stride, count, x, s.lone, k, tokens, s.lanes, s.passes);
+                if (WIDE) {
+                    sumLanesWide(rows, first, stride, count, x, s.lone, k, tokens, s.lanes, s.passes);
+                } else {
+                    sumLanes(rows, first, stride, count, x, s.lone, k, tokens, s.lanes, s.passes);
+                }
                 for (int r = 0; r < count; r++) {
                     for (int u = 0; u < tokens; u++) {
                         int t = s.lone[k + u];
@@ -352,6 +358,68 @@ final class FloatRows {
                 x0.add(x2).add(x1.add(x3)).intoArray(lanes, 8 * LONE_TOKENS * r + q);
             }
         }
+    }
+
+    /**
+     * {@link #sumLanes} with 512-bit vectors: the 16 values at 32c (or 32c + 16) are those of
+     * ggml's accumulators 0 and 1 (or 2 and 3) side by side, so two passes take all four, with the
+     * same fused multiply-adds per lane. X = (acc0 + acc2) + (acc1 + acc3) is then added up in
+     * that order from the two passes' halves.
+     */
+    private static void sumLanesWide(MemorySegment rows, long first, long stride, int count, MatrixInput x, int[] lone, int k,
+            int tokens, float[] lanes, float[] passes) {
+        MemorySegment a = x.floats;
+        long a0 = lone[k] * x.floatRowBytes;
+        long a1 = lone[k + Math.min(1, tokens - 1)] * x.floatRowBytes;
+        long a2 = lone[k + Math.min(2, tokens - 1)] * x.floatRowBytes;
+        long a3 = lone[k + Math.min(3, tokens - 1)] * x.floatRowBytes;
+        int body = x.length() & -32;
+        for (int r = 0; r < count; r += LONE_ROWS) {
+            long w0 = first + r * stride;
+            long w1 = first + Math.min(r + 1, count - 1) * stride;
+            for (int half = 0; half < 2; half++) {
+                FloatVector c00 = FloatVector.zero(VectorKernels.FLOAT_ROWS);
+                FloatVector c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+                for (int i = 16 * half; i < body; i += 32) {
+                    long o = 4L * i;
+                    FloatVector v0 = loadRows(rows, w0 + o);
+                    FloatVector v1 = loadRows(rows, w1 + o);
+                    FloatVector t = loadRows(a, a0 + o);
+                    c00 = v0.fma(t, c00);
+                    c10 = v1.fma(t, c10);
+                    t = loadRows(a, a1 + o);
+                    c01 = v0.fma(t, c01);
+                    c11 = v1.fma(t, c11);
+                    t = loadRows(a, a2 + o);
+                    c02 = v0.fma(t, c02);
+                    c12 = v1.fma(t, c12);
+                    t = loadRows(a, a3 + o);
+                    c03 = v0.fma(t, c03);
+                    c13 = v1.fma(t, c13);
+                }
+                int p = 128 * half;
+                c00.intoArray(passes, p);
+                c01.intoArray(passes, p + 16);
+                c02.intoArray(passes, p + 32);
+                c03.intoArray(passes, p + 48);
+                c10.intoArray(passes, p + 64);
+                c11.intoArray(passes, p + 80);
+                c12.intoArray(passes, p + 96);
+                c13.intoArray(passes, p + 112);
+            }
+            for (int q = 0; q < LONE_TOKENS * LONE_ROWS && r + q / LONE_TOKENS < count; q++) {
+                int at = 8 * LONE_TOKENS * r + 8 * q;
+                for (int l = 0; l < 8; l++) {
+                    // passes[16q + l] is acc0, [16q + 8 + l] acc1; 128 on, acc2 and acc3
+                    lanes[at + l] = (passes[16 * q + l] + passes[128 + 16 * q + l]) + (passes[16 * q + 8 + l] + passes[128 + 16 * q + 8 + l]);
+                }
+            }
+        }
+    }
+
+    /** {@link VectorKernels#FLOAT_ROWS} floats: a loader of its own, as the 512-bit kernels' helpers are (see {@link VectorKernels#finiteHalfRows}). */
+    private static FloatVector loadRows(MemorySegment s, long offset) {
+        return FloatVector.fromMemorySegment(VectorKernels.FLOAT_ROWS, s, offset, LittleEndian.ORDER);
     }
 
     private static FloatVector load(MemorySegment s, long offset) {
