@@ -45,12 +45,19 @@ final class VectorKernels {
      * keep their order, so the bits do not depend on it; 512 bits take twice the rows per
      * operation.
      */
-    static final int ROW_BITS = Integer.getInteger("ignis.rowBits", ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 512 : 256);
+    static final int ROW_BITS = rowBits(Integer.getInteger("ignis.rowBits", ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 512 : 256));
     static final VectorSpecies<Short> SHORT_ROWS = ShortVector.SPECIES_256.withShape(VectorShape.forBitSize(ROW_BITS));
     static final VectorSpecies<Integer> INT_ROWS = IntVector.SPECIES_256.withShape(VectorShape.forBitSize(ROW_BITS));
     static final VectorSpecies<Float> FLOAT_ROWS = FloatVector.SPECIES_256.withShape(VectorShape.forBitSize(ROW_BITS));
     /** Rows per group of those kernels: one per 16-bit lane. */
     static final int LANE_ROWS = SHORT_ROWS.length();
+
+    private static int rowBits(int bits) {
+        if (bits != 256 && bits != 512) {
+            throw new IllegalArgumentException("-Dignis.rowBits must be 256 or 512, got " + bits);
+        }
+        return bits;
+    }
 
     /** Swaps the 128-bit halves of 8 lanes. */
     private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromValues(FLOAT_256, 4, 5, 6, 7, 0, 1, 2, 3);
