@@ -364,7 +364,9 @@ final class FloatRows {
      * {@link #sumLanes} with 512-bit vectors: the 16 values at 32c (or 32c + 16) are those of
      * ggml's accumulators 0 and 1 (or 2 and 3) side by side, so two passes take all four, with the
      * same fused multiply-adds per lane. X = (acc0 + acc2) + (acc1 + acc3) is then added up in
-     * that order from the two passes' halves.
+     * that order from the two passes' halves. A body apart from {@link #sumLanes}'s: one body for
+     * both widths sees both vector classes and C2 boxes its vectors (see
+     * {@link VectorKernels#finiteHalfRows}).
      */
     private static void sumLanesWide(MemorySegment rows, long first, long stride, int count, MatrixInput x, int[] lone, int k,
             int tokens, float[] lanes, float[] passes) {
