@@ -14,6 +14,8 @@ import java.util.concurrent.CyclicBarrier;
  * -cp target/classes:target/test-classes ignis.tensor.MultiplyRowsBench [F32 F16 ...]}.
  * Prints billions of weight-times-activation elements (rows x length x tokens) per second.
  * {@code -DfewTokens=true} measures 1 and 4 tokens only, {@code -Dtokens=64,512} the counts given.
+ * {@code -DinCache=true} uses one copy of the matrix (it stays in cache), {@code -Dbatch=true} sums
+ * the tokens in batch (prompt) order instead of lone order.
  * {@code -Dmapped=true} reads the weights from file mappings as they come from
  * {@code FileChannel.map}, the case {@code GGUFFile} turns into plain native segments.
  */
@@ -42,7 +44,7 @@ final class MultiplyRowsBench {
         QuantFormat format = QuantFormat.of(type);
         GGMLType activationType = format.activationType();
         // copies of the matrix beyond the last-level cache (32 MiB here): weights come from memory, as in a model
-        MemorySegment[] w = new MemorySegment[(int) (96L << 20) / (int) (type.bytesFor(n) * rows) + 1];
+        MemorySegment[] w = new MemorySegment[Boolean.getBoolean("inCache") ? 1 : (int) (96L << 20) / (int) (type.bytesFor(n) * rows) + 1];
         PackedMatrix[] packed = new PackedMatrix[w.length];
         for (int c = 0; c < w.length; c++) {
             w[c] = Boolean.getBoolean("mapped") ? mapped(randomRows(type, rows, n, 1 + c)) : randomRows(type, rows, n, 1 + c);
@@ -55,7 +57,9 @@ final class MultiplyRowsBench {
         MemorySegment a = randomRows(activationType, tokens, n, 0);
         MatrixInput x = new MatrixInput(activationType);
         x.set(a, activationType.bytesFor(n), n, tokens);
-        x.setSumOrder(new boolean[tokens]);
+        boolean[] order = new boolean[tokens];
+        Arrays.fill(order, Boolean.getBoolean("batch"));
+        x.setSumOrder(order);
         x.prepareFor(type);
         float[] out = new float[rows * tokens];
         // about 0.1 s per pass at 10 Gelem/s; the best of the passes after the first (warm-up) counts,
