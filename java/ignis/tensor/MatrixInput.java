@@ -151,7 +151,8 @@ public final class MatrixInput {
                 }
             }
             case Q8_0, Q5_0, Q4_1 -> {
-                if (weightType != GGMLType.Q4_1 && !hasQuantFloats && VectorKernels.ENABLED && type == GGMLType.Q8_0
+                boolean sixteenBit = unpacked && Q8_0x16.WIDE;
+                if (!sixteenBit && weightType != GGMLType.Q4_1 && !hasQuantFloats && VectorKernels.ENABLED && type == GGMLType.Q8_0
                         && tokens >= Q8_0Format.PREFILL_TOKENS) {
                     transposeToFloats();
                     hasQuantFloats = true;

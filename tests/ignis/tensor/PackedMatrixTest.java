@@ -91,6 +91,35 @@ class PackedMatrixTest {
     }
 
     /**
+     * With 512-bit vectors, Q8_0, Q5_0 and Q4_1 batches of {@link Q8_0Format#PREFILL_TOKENS} tokens
+     * or more whose activations have no -128 take the 16-bit kernel two tokens at a time: odd
+     * and even token counts, Q8_0 weights of -128 (which two 16-bit products still hold).
+     */
+    @Test
+    void sixteenBitPrefillHasTheBitsOfMatrixDot() {
+        SplittableRandom random = new SplittableRandom(26);
+        int n = 128;
+        for (GGMLType type : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_1}) {
+            GGMLType activationType = QuantFormat.of(type).activationType();
+            for (int tokens : new int[] {3, 4, 17}) {
+                Tensor w = tensor(random, type, ROWS, n);
+                for (int j = 0; j < 12 && type == GGMLType.Q8_0; j++) {
+                    w.data().set(ValueLayout.JAVA_BYTE, random.nextInt(ROWS) * w.rowBytes() + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
+                }
+                PackedMatrix packed = PackedMatrix.of(w);
+                packed.pack(0, packed.groups());
+                MemorySegment a = FormatTestSupport.quantizedRows(random, activationType, tokens, n);
+                MatrixInput x = new MatrixInput(activationType);
+                x.set(a, activationType.bytesFor(n), n, tokens);
+                x.prepareFor(type);
+                assertEquals(Q8_0x16.WIDE, x.hasQuantsTwice, type + " " + tokens + " tokens");
+                check(w, packed, x, a, 0, ROWS);
+                check(w, packed, x, a, 3, ROWS - 2);
+            }
+        }
+    }
+
+    /**
      * Q4_0 and Q4_K batches of a tile of tokens or more ({@link Q4_0x16#TILE_TOKENS},
      * {@link Q4_Kx16#TILE_TOKENS}) take the many-token kernels: whole tiles, a partial last
      * tile, and activations with a -128 (not unpacked: the source's kernel).
