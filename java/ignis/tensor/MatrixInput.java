@@ -34,8 +34,8 @@ public final class MatrixInput {
      */
     boolean unpacked;
     /**
-     * For Q8_0 weights and inputs of {@link Q8_0Format#PREFILL_TOKENS} tokens or more (see
-     * {@link #prepareFor}): every quant as a float,
+     * For Q8_0 weights and inputs of {@link Q8_0Format#PREFILL_TOKENS} tokens or more that the
+     * 512-bit 16-bit kernel does not take (see {@link #prepareFor}): every quant as a float,
      * each 32-value block as 4 vectors of 8 lanes, vector j lane l holding element 4l + j (lane l
      * gathers the 4 elements ggml's AVX2 kernel sums into int lane l). Block k of token t starts at
      * {@code quantFloats[(t * length / 32 + k) * 32]}; valid while {@link #hasQuantFloats}.

@@ -17,7 +17,9 @@ import java.lang.foreign.MemorySegment;
  * checks it keeps on memory-segment loads. Decode runs {@link Q8_0Format}'s two-row kernel on
  * rows 8 apart, whose blocks lie side by side: with 512-bit vectors ({@link #WIDE}) one vector
  * holds a block of both rows, each row in its own 256-bit half with its own 8 lanes of sums, so
- * the sums and their order are the same. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or more run a float kernel: byte
+ * the sums and their order are the same. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or
+ * more take that 512-bit kernel two tokens per pass ({@link #multiplyTokenPairs}) where it applies,
+ * else (256 bits, or activations with a -128) a float kernel: byte
  * products and their sums of four are integers below 2^24, so float lanes hold exactly the int
  * lanes of {@link Q8_0Format#dotVector}; the per-block fused multiply-add and the reduction are
  * the same, so are the bits. Activations are converted once per input
@@ -98,7 +100,7 @@ final class Q8_0x16 extends PackedMatrix {
 
     @Override
     void multiplyGroupTokens(int g, MatrixInput x, float[] out, int at, int stride) {
-        // (never for Q4_1: its Q8_1 activations get no quants as floats, and the tiles add no min terms)
+        // (the float tiles never for Q4_1: its Q8_1 activations get no quants as floats, and they add no min terms)
         if (x.hasQuantsTwice && x.tokens() >= Q8_0Format.PREFILL_TOKENS) {
             multiplyTokenPairs(g, x, out, at, stride);
             return;
