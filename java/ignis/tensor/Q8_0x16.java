@@ -236,23 +236,27 @@ final class Q8_0x16 extends PackedMatrix {
 
     /**
      * The 16-bit kernel of {@link #multiplyGroupWide} for a batch, two tokens per pass over a
-     * pair's blocks (a last token alone stands in for its missing partner), the same bits. A
-     * method of its own: inside {@link #multiplyGroupTokens} it made C2 box the decode kernel's
-     * vectors once a prefill had run (decode then allocated and ran at a seventh of its speed).
+     * pair's blocks (an odd last token by that kernel alone), the same bits. A method of its own:
+     * inside {@link #multiplyGroupTokens} it made C2 box the decode kernel's vectors once a
+     * prefill had run (decode then allocated and ran at a seventh of its speed).
      */
     private void multiplyTokenPairs(int g, MatrixInput x, float[] out, int at, int stride) {
         float[] lanes = LANES.get();
-        for (int t0 = 0; t0 < x.tokens(); t0 += 2) {
-            int t1 = Math.min(t0 + 1, x.tokens() - 1);
+        int tokens = x.tokens();
+        for (int t0 = 0; t0 + 1 < tokens; t0 += 2) {
+            int t1 = t0 + 1;
             for (int pair = 0; pair < ROWS / 2; pair++) {
                 int row0 = (g * ROWS + pair) * blocks;
                 int row1 = row0 + (ROWS / 2) * blocks;
                 pairLanesTwoTokens(quantsAt(g * ROWS + pair, 0), row0, row1, x, t0 * blocks, t1 * blocks, lanes);
-                out[at + t1 * stride + pair] = sumLikeGgml(lanes, 16) + minTerms(row0, x, t1);
-                out[at + t1 * stride + pair + ROWS / 2] = sumLikeGgml(lanes, 24) + minTerms(row1, x, t1);
                 out[at + t0 * stride + pair] = sumLikeGgml(lanes, 0) + minTerms(row0, x, t0);
                 out[at + t0 * stride + pair + ROWS / 2] = sumLikeGgml(lanes, 8) + minTerms(row1, x, t0);
+                out[at + t1 * stride + pair] = sumLikeGgml(lanes, 16) + minTerms(row0, x, t1);
+                out[at + t1 * stride + pair + ROWS / 2] = sumLikeGgml(lanes, 24) + minTerms(row1, x, t1);
             }
+        }
+        if (tokens % 2 == 1) {
+            multiplyGroupWide(g, x, tokens - 1, out, at + (tokens - 1) * stride);
         }
     }
 
