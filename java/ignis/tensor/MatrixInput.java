@@ -34,13 +34,18 @@ public final class MatrixInput {
      */
     boolean unpacked;
     /**
-     * For Q8_0 weights and inputs of {@link Q8_0Format#PREFILL_TOKENS} tokens or more that the
-     * 512-bit 16-bit kernel does not take (see {@link #prepareFor}): every quant as a float,
-     * each 32-value block as 4 vectors of 8 lanes, vector j lane l holding element 4l + j (lane l
-     * gathers the 4 elements ggml's AVX2 kernel sums into int lane l). Block k of token t starts at
-     * {@code quantFloats[(t * length / 32 + k) * 32]}; valid while {@link #hasQuantFloats}.
+     * For Q8_0, Q5_0 and Q4_1 weights and their inputs (Q8_0, Q8_1) of {@link Q8_0x16#FLOAT_TOKENS}
+     * tokens or more (see {@link #prepareFor}): every quant as a float, for the prefill kernel of {@link Q8_0x16},
+     * tokens in groups of {@link Q8_0x16#PLANE_TOKENS} that share a vector, 8 lanes each. A
+     * 32-value block is 4 planes; lane l of plane j holds element 4l + j (lane l gathers the 4
+     * elements ggml's AVX2 kernel sums into int lane l). Plane j of block k of token group G
+     * starts at {@code quantFloats[((G * length / 32 + k) * 4 + j) * 8 * PLANE_TOKENS]}, token u of
+     * the group at 8u from there; a last, partial group repeats its last token. Valid while
+     * {@link #hasQuantFloats}.
      */
     float[] quantFloats = new float[0];
+    /** The block scales laid out as one plane of {@link #quantFloats}: 8 lanes of token u's d at {@code (G * length / 32 + k) * 8 * PLANE_TOKENS + 8u}. */
+    float[] quantFloatScales = new float[0];
     boolean hasQuantFloats;
 
     /**
@@ -151,9 +156,8 @@ public final class MatrixInput {
                 }
             }
             case Q8_0, Q5_0, Q4_1 -> {
-                boolean sixteenBit = unpacked && Q8_0x16.WIDE;
-                if (!sixteenBit && weightType != GGMLType.Q4_1 && !hasQuantFloats && VectorKernels.ENABLED && type == GGMLType.Q8_0
-                        && tokens >= Q8_0Format.PREFILL_TOKENS) {
+                if (!hasQuantFloats && VectorKernels.ENABLED && (type == GGMLType.Q8_0 || type == GGMLType.Q8_1)
+                        && tokens >= Q8_0x16.FLOAT_TOKENS) {
                     transposeToFloats();
                     hasQuantFloats = true;
                 }
@@ -227,19 +231,26 @@ public final class MatrixInput {
         }
     }
 
-    /** Fills {@link #quantFloats}; the scales stay in {@link #scales} (filled by {@link #unpackInt8}). */
+    /** Fills {@link #quantFloats} and {@link #quantFloatScales} (the scales from {@link #scales}, filled by {@link #unpackInt8}). */
     private void transposeToFloats() {
         int blocksPerRow = length / Q8_0Format.BLOCK;
-        if (quantFloats.length < length * tokens) {
-            quantFloats = new float[length * tokens];
+        int width = Q8_0x16.PLANE_TOKENS;
+        int quantsOffset = type == GGMLType.Q8_1 ? Q8_1Format.QS : 2;
+        int groups = (tokens + width - 1) / width;
+        if (quantFloats.length < groups * width * length) {
+            quantFloats = new float[groups * width * length];
+            quantFloatScales = new float[groups * width * length / 4];
         }
-        for (int t = 0; t < tokens; t++) {
+        for (int t = 0; t < groups * width; t++) {
+            int source = Math.min(t, tokens - 1);
+            int lane = 8 * (t % width);
             for (int k = 0; k < blocksPerRow; k++) {
-                long quants = t * rowBytes + (long) k * Q8_0Format.BYTES + 2;
-                int at = (t * blocksPerRow + k) * Q8_0Format.BLOCK;
-                for (int j = 0; j < 4; j++) {
-                    for (int l = 0; l < 8; l++) {
-                        quantFloats[at + j * 8 + l] = LittleEndian.signedByte(rows, quants + 4 * l + j);
+                long quants = source * rowBytes + (long) k * type.blockBytes + quantsOffset;
+                int block = t / width * blocksPerRow + k;
+                for (int l = 0; l < 8; l++) {
+                    quantFloatScales[block * 8 * width + lane + l] = scales[source * blocksPerRow + k];
+                    for (int j = 0; j < 4; j++) {
+                        quantFloats[(block * 4 + j) * 8 * width + lane + l] = LittleEndian.signedByte(rows, quants + 4 * l + j);
                     }
                 }
             }

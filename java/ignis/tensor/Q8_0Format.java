@@ -16,7 +16,7 @@ final class Q8_0Format extends BlockFormat {
     static final int BLOCK = 32;
     static final int BYTES = 34;
     private static final int QS = 2;
-    /** From this many tokens on, packed Q8_0 matrices take a prefill kernel ({@link Q8_0x16}: 16-bit token pairs on 512-bit hosts, else floats). */
+    /** From this many tokens on, packed Q8_0, Q5_0 and Q4_1 matrices take a batch kernel of {@link Q8_0x16} (16-bit token pairs on 512-bit hosts, floats from {@link Q8_0x16#FLOAT_TOKENS} tokens). */
     static final int PREFILL_TOKENS = 3;
 
     Q8_0Format() {

@@ -18,12 +18,13 @@ import java.lang.foreign.MemorySegment;
  * rows 8 apart, whose blocks lie side by side: with 512-bit vectors ({@link #WIDE}) one vector
  * holds a block of both rows, each row in its own 256-bit half with its own 8 lanes of sums, so
  * the sums and their order are the same. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or
- * more take that 512-bit kernel two tokens per pass ({@link #multiplyTokenPairs}) where it applies,
- * else (256 bits, or activations with a -128) a float kernel: byte
+ * more take that 512-bit kernel two tokens per pass ({@link #multiplyTokenPairs}); from
+ * {@link #FLOAT_TOKENS} on, on either width, a float kernel ({@link #multiplyGroups}): byte
  * products and their sums of four are integers below 2^24, so float lanes hold exactly the int
- * lanes of {@link Q8_0Format#dotVector}; the per-block fused multiply-add and the reduction are
- * the same, so are the bits. Activations are converted once per input
- * ({@link MatrixInput#quantFloats}), a weight block once per four tokens.
+ * lanes of {@link Q8_0Format#dotVector}, -128 or not; the per-block fused multiply-add and the
+ * reduction are the same, so are the bits. Activations are converted once per input
+ * ({@link MatrixInput#quantFloats}), {@link #TILE_ROWS} rows at a time once per matrix call, and
+ * each vector holds {@link #PLANE_TOKENS} tokens' 8 lanes (two with 512-bit vectors).
  */
 final class Q8_0x16 extends PackedMatrix {
     static final int ROWS = 16;
@@ -32,8 +33,38 @@ final class Q8_0x16 extends PackedMatrix {
     static final boolean WIDE = VectorKernels.ROW_BITS == 512;
     /** The float lanes of a pair's second row in a 512-bit vector. */
     private static final VectorMask<Float> SECOND_ROW = VectorMask.fromLong(VectorKernels.FLOAT_ROWS, 0xFF00L);
-    /** Per thread: the lanes of four accumulators, or of a pair's two rows, reduced in scalar code. */
+    /** Per thread: the lanes of a pair's two rows, reduced in scalar code. */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[32]);
+    /** Tokens per vector of the float (prefill) kernel: 8 lanes each, two on 512-bit vectors. */
+    static final int PLANE_TOKENS = VectorKernels.FLOAT_ROWS.length() / 8;
+    /** Batches from this many tokens on take the float kernel (TileKernelBench: even at 12-16, on either width). */
+    static final int FLOAT_TOKENS = 16;
+    /** Rows per pass of the float kernel; a group's rows are widened once for all tokens. */
+    private static final int TILE_ROWS = 4;
+    /**
+     * Activation bytes per chunk of tokens that the float kernel takes through a group's rows:
+     * with the widened group, within L2, so that the activations come from further away once per
+     * group and not once per tile.
+     */
+    private static final long CHUNK_BYTES = 256 << 10;
+
+    /** Per thread: a group's rows as float planes ({@link #widenGroupRows}), their scales, and a tile's lanes. */
+    private static final class PlaneScratch {
+        int blocks;
+        float[] weights = new float[0];
+        float[] scales = new float[0];
+        final float[] lanes = new float[TILE_ROWS * 2 * 8 * PLANE_TOKENS];
+
+        void fit(int rowBlocks) {
+            blocks = rowBlocks;
+            if (scales.length < ROWS * rowBlocks) {
+                scales = new float[ROWS * rowBlocks];
+                weights = new float[ROWS * rowBlocks * 32 * PLANE_TOKENS];
+            }
+        }
+    }
+
+    private static final ThreadLocal<PlaneScratch> PLANE_SCRATCH = ThreadLocal.withInitial(PlaneScratch::new);
 
     private final short[] quants;
     /** Each block's d as the file's fp16 bits (decode is bound by reading the weights), widened by {@link #scale}. */
@@ -100,67 +131,136 @@ final class Q8_0x16 extends PackedMatrix {
 
     @Override
     void multiplyGroupTokens(int g, MatrixInput x, float[] out, int at, int stride) {
-        // (the float tiles never for Q4_1: its Q8_1 activations get no quants as floats, and they add no min terms)
         if (x.hasQuantsTwice && x.tokens() >= Q8_0Format.PREFILL_TOKENS) {
             multiplyTokenPairs(g, x, out, at, stride);
-            return;
-        }
-        if (!x.hasQuantFloats) {
+        } else {
             super.multiplyGroupTokens(g, x, out, at, stride);
+        }
+    }
+
+    @Override
+    void multiplyGroups(int firstGroup, int endGroup, MatrixInput x, float[] out, int outOffset, int outStride) {
+        if (!x.hasQuantFloats) {
+            super.multiplyGroups(firstGroup, endGroup, x, out, outOffset, outStride);
             return;
         }
-        float[] lanes = LANES.get();
-        for (int t0 = 0; t0 < x.tokens(); t0 += 4) {
-            multiplyTile(g, t0, x, lanes, out, at, stride);
+        // the scratch once per range, not per group
+        PlaneScratch s = PLANE_SCRATCH.get();
+        s.fit(blocks);
+        int tokenGroups = (x.tokens() + PLANE_TOKENS - 1) / PLANE_TOKENS;
+        // token groups per chunk: an even number, their activations within CHUNK_BYTES
+        int chunk = Math.max(2, (int) (CHUNK_BYTES / (4L * 8 * PLANE_TOKENS * 4 * blocks)) & -2);
+        for (int g = firstGroup; g < endGroup; g++) {
+            widenGroupRows(g, s);
+            for (int c0 = 0; c0 < tokenGroups; c0 += chunk) {
+                for (int first = 0; first < ROWS; first += TILE_ROWS) {
+                    multiplyTileRows(g, first, c0, Math.min(c0 + chunk, tokenGroups), x, s, out, outOffset + g * ROWS, outStride);
+                }
+            }
+        }
+    }
+
+    /** The rows of group {@code g} as float planes into {@code s}: each 8-lane plane {@link #PLANE_TOKENS} times over, and the scales. */
+    private void widenGroupRows(int g, PlaneScratch s) {
+        int width = 8 * PLANE_TOKENS;
+        for (int r = 0; r < ROWS; r++) {
+            for (int b = 0; b < blocks; b++) {
+                int at = ((r * blocks + b) * 4) * width;
+                s.scales[r * blocks + b] = scale((g * ROWS + r) * blocks + b);
+                // int lane l holds elements 4l..4l+3; byte j of it is element 4l + j
+                IntVector q = ShortVector.fromArray(VectorKernels.SHORT_256, quants, quantsAt(g * ROWS + r, b)).reinterpretAsInts();
+                for (int u = 0; u < width; u += 8) {
+                    VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).intoArray(s.weights, at + u);
+                    VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).intoArray(s.weights, at + width + u);
+                    VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).intoArray(s.weights, at + 2 * width + u);
+                    VectorKernels.toFloat(q.lanewise(VectorOperators.ASHR, 24)).intoArray(s.weights, at + 3 * width + u);
+                }
+            }
         }
     }
 
     /**
-     * The group's rows times tokens {@code t0..t0+3} (where fewer are left, the last token stands
-     * in for the missing ones and its outputs are written more than once).
+     * The widened group rows {@code first..first+3} of {@code s} times token groups
+     * {@code [from, to)}, two per pass (a last, odd one of the input paired with itself);
+     * outputs at {@code out[at + t * stride + row]}.
      */
-    private void multiplyTile(int g, int t0, MatrixInput x, float[] lanes, float[] out, int at, int stride) {
+    private void multiplyTileRows(int g, int first, int from, int to, MatrixInput x, PlaneScratch s, float[] out, int at, int stride) {
         int tokens = x.tokens();
-        float[] a = x.quantFloats;
-        float[] aScales = x.scales;
-        int k0 = t0 * blocks;
-        int k1 = Math.min(t0 + 1, tokens - 1) * blocks;
-        int k2 = Math.min(t0 + 2, tokens - 1) * blocks;
-        int k3 = Math.min(t0 + 3, tokens - 1) * blocks;
-        for (int r = 0; r < ROWS; r++) {
-            int row = (g * ROWS + r) * blocks;
-            int quantsRow = quantsAt(g * ROWS + r, 0);
-            FloatVector acc0 = FloatVector.zero(VectorKernels.FLOAT_256);
-            FloatVector acc1 = acc0;
-            FloatVector acc2 = acc0;
-            FloatVector acc3 = acc0;
-            for (int b = 0; b < blocks; b++) {
-                FloatVector dw = FloatVector.broadcast(VectorKernels.FLOAT_256, scale(row + b));
-                // int lane l holds elements 4l..4l+3; byte j of it is element 4l + j
-                IntVector q = ShortVector.fromArray(VectorKernels.SHORT_256, quants, quantsRow + 2 * BLOCK_SHORTS * b).reinterpretAsInts();
-                FloatVector w0 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24));
-                FloatVector w1 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24));
-                FloatVector w2 = VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24));
-                FloatVector w3 = VectorKernels.toFloat(q.lanewise(VectorOperators.ASHR, 24));
-                acc0 = VectorKernels.blockDot(w0, w1, w2, w3, a, (k0 + b) * Q8_0Format.BLOCK)
-                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k0 + b])), acc0);
-                acc1 = VectorKernels.blockDot(w0, w1, w2, w3, a, (k1 + b) * Q8_0Format.BLOCK)
-                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k1 + b])), acc1);
-                acc2 = VectorKernels.blockDot(w0, w1, w2, w3, a, (k2 + b) * Q8_0Format.BLOCK)
-                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k2 + b])), acc2);
-                acc3 = VectorKernels.blockDot(w0, w1, w2, w3, a, (k3 + b) * Q8_0Format.BLOCK)
-                        .fma(dw.mul(FloatVector.broadcast(VectorKernels.FLOAT_256, aScales[k3 + b])), acc3);
-            }
-            // reduced in scalar code: four more vector reductions would take this method past
-            // C2's node-count cutoff, which then boxes their vectors
-            acc0.intoArray(lanes, 0);
-            acc1.intoArray(lanes, 8);
-            acc2.intoArray(lanes, 16);
-            acc3.intoArray(lanes, 24);
-            for (int u = 3; u >= 0; u--) {
-                out[at + Math.min(t0 + u, tokens - 1) * stride + r] = sumLikeGgml(lanes, 8 * u);
+        int rows = (g * ROWS + first) * blocks;
+        int groups = (tokens + PLANE_TOKENS - 1) / PLANE_TOKENS;
+        for (int g0 = from; g0 < to; g0 += 2) {
+            int g1 = Math.min(g0 + 1, groups - 1);
+            tileLanes(x, s, first * blocks * 32 * PLANE_TOKENS, g0 * blocks, g1 * blocks);
+            for (int r = 0; r < TILE_ROWS; r++) {
+                for (int u = 0; u < 2 * PLANE_TOKENS; u++) {
+                    int t = (u < PLANE_TOKENS ? g0 : g1) * PLANE_TOKENS + u % PLANE_TOKENS;
+                    if (t < tokens && (u < PLANE_TOKENS || g1 > g0)) {
+                        out[at + t * stride + first + r] = sumLikeGgml(s.lanes, 8 * (2 * PLANE_TOKENS * r + u))
+                                + minTerms(rows + r * blocks, x, t);
+                    }
+                }
             }
         }
+    }
+
+    /**
+     * The accumulators of the 4 widened rows and token groups from blocks {@code k0} and
+     * {@code k1} of the activations, into {@code s.lanes} (row r, group i at
+     * {@code 8 * PLANE_TOKENS * (2r + i)}): per block and lane the exact integer sum of 4
+     * products, then one fused multiply-add with d_w * d_x, as ggml's lanes.
+     */
+    private static void tileLanes(MatrixInput x, PlaneScratch s, int rowsAt, int k0, int k1) {
+        float[] a = x.quantFloats;
+        float[] as = x.quantFloatScales;
+        float[] w = s.weights;
+        float[] ws = s.scales;
+        int blocks = s.blocks;
+        int scalesAt = rowsAt / (32 * PLANE_TOKENS);
+        int width = 8 * PLANE_TOKENS;
+        int rowPlanes = blocks * 4 * width;
+        FloatVector zero = FloatVector.zero(VectorKernels.FLOAT_ROWS);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+        for (int b = 0; b < blocks; b++) {
+            // the block's 8 integer lane sums per row and token, plane by plane (one copy of the
+            // loads in the code: C2 stops inlining the vector calls of a larger method)
+            FloatVector p00 = zero, p01 = zero, p10 = zero, p11 = zero, p20 = zero, p21 = zero, p30 = zero, p31 = zero;
+            for (int j = 0; j < 4; j++) {
+                int o = (b * 4 + j) * width;
+                FloatVector x0 = VectorKernels.rowsFrom(a, k0 * 4 * width + o);
+                FloatVector x1 = VectorKernels.rowsFrom(a, k1 * 4 * width + o);
+                FloatVector v = VectorKernels.rowsFrom(w, rowsAt + o);
+                p00 = v.fma(x0, p00);
+                p01 = v.fma(x1, p01);
+                v = VectorKernels.rowsFrom(w, rowsAt + rowPlanes + o);
+                p10 = v.fma(x0, p10);
+                p11 = v.fma(x1, p11);
+                v = VectorKernels.rowsFrom(w, rowsAt + 2 * rowPlanes + o);
+                p20 = v.fma(x0, p20);
+                p21 = v.fma(x1, p21);
+                v = VectorKernels.rowsFrom(w, rowsAt + 3 * rowPlanes + o);
+                p30 = v.fma(x0, p30);
+                p31 = v.fma(x1, p31);
+            }
+            FloatVector s0 = VectorKernels.rowsFrom(as, (k0 + b) * width);
+            FloatVector s1 = VectorKernels.rowsFrom(as, (k1 + b) * width);
+            c00 = p00.fma(s0.mul(ws[scalesAt + b]), c00);
+            c01 = p01.fma(s1.mul(ws[scalesAt + b]), c01);
+            c10 = p10.fma(s0.mul(ws[scalesAt + blocks + b]), c10);
+            c11 = p11.fma(s1.mul(ws[scalesAt + blocks + b]), c11);
+            c20 = p20.fma(s0.mul(ws[scalesAt + 2 * blocks + b]), c20);
+            c21 = p21.fma(s1.mul(ws[scalesAt + 2 * blocks + b]), c21);
+            c30 = p30.fma(s0.mul(ws[scalesAt + 3 * blocks + b]), c30);
+            c31 = p31.fma(s1.mul(ws[scalesAt + 3 * blocks + b]), c31);
+        }
+        float[] lanes = s.lanes;
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, width);
+        c10.intoArray(lanes, 2 * width);
+        c11.intoArray(lanes, 3 * width);
+        c20.intoArray(lanes, 4 * width);
+        c21.intoArray(lanes, 5 * width);
+        c30.intoArray(lanes, 6 * width);
+        c31.intoArray(lanes, 7 * width);
     }
 
     /** {@link VectorKernels#sum} of the 8 lanes at {@code lanes[at]}: ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). */
@@ -236,9 +336,10 @@ final class Q8_0x16 extends PackedMatrix {
 
     /**
      * The 16-bit kernel of {@link #multiplyGroupWide} for a batch, two tokens per pass over a
-     * pair's blocks (an odd last token by that kernel alone), the same bits. A method of its own:
-     * inside {@link #multiplyGroupTokens} it made C2 box the decode kernel's vectors once a
-     * prefill had run (decode then allocated and ran at a seventh of its speed).
+     * pair's blocks (an odd last token by that kernel alone), the same bits: batches below
+     * {@link #FLOAT_TOKENS}, where widening rows for the float kernel costs more than it saves. A
+     * method of its own: inside {@link #multiplyGroupTokens} it made C2 box the decode kernel's
+     * vectors once a prefill had run (decode then allocated and ran at a seventh of its speed).
      */
     private void multiplyTokenPairs(int g, MatrixInput x, float[] out, int at, int stride) {
         float[] lanes = LANES.get();

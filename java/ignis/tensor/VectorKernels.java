@@ -118,15 +118,9 @@ final class VectorKernels {
         return pairSums(signedByte(w, 0).mul(even).add(signedByte(w, 1).mul(odd)));
     }
 
-    /**
-     * One Q8_0 block's 8 lane sums in float (exact: integers below 2^24): weight vectors w_j hold
-     * element 4l + j in lane l, the activation block at {@code a[i]} the same as 4 vectors of 8.
-     */
-    static FloatVector blockDot(FloatVector w0, FloatVector w1, FloatVector w2, FloatVector w3, float[] a, int i) {
-        return w3.fma(FloatVector.fromArray(FLOAT_256, a, i + 24),
-                w2.fma(FloatVector.fromArray(FLOAT_256, a, i + 16),
-                w1.fma(FloatVector.fromArray(FLOAT_256, a, i + 8),
-                w0.mul(FloatVector.fromArray(FLOAT_256, a, i)))));
+    /** The {@link #FLOAT_ROWS} floats at {@code a[at]}. */
+    static FloatVector rowsFrom(float[] a, int at) {
+        return FloatVector.fromArray(FLOAT_ROWS, a, at);
     }
 
     /** {@code x * a + y * b}, lane by lane. */

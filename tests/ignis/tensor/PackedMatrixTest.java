@@ -59,31 +59,36 @@ class PackedMatrixTest {
     }
 
     /**
-     * Q8_0 and Q5_0 from {@link Q8_0Format#PREFILL_TOKENS} tokens on take the float kernel: token
-     * counts that leave partial four-token tiles, and quants of -128 on both sides (which it
-     * takes, unlike the 16-bit decode kernel; Q5_0 values never reach -128).
+     * Q8_0, Q5_0 and Q4_1 from {@link Q8_0x16#FLOAT_TOKENS} tokens on take the float prefill
+     * kernel (at 256 and at 512 bits, as the test run's vectors are): token counts that leave a
+     * partial tile (4 rows, two vectors of {@link Q8_0x16#PLANE_TOKENS} tokens),
+     * and quants of -128 in the activations and in Q8_0 weights (Q5_0 and Q4_1 values never
+     * reach it), which the 16-bit decode kernel does not take.
      */
     @Test
     void int8PrefillHasTheBitsOfMatrixDot() {
         SplittableRandom random = new SplittableRandom(24);
         int n = 128;
-        for (GGMLType type : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q5_0}) {
-            for (int tokens : new int[] {2, 3, 5, 17}) {
+        for (GGMLType type : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_1}) {
+            GGMLType activationType = QuantFormat.of(type).activationType();
+            int quantsOffset = activationType == GGMLType.Q8_1 ? Q8_1Format.QS : 2;
+            for (int tokens : new int[] {15, 16, 17, 18, 19}) {
                 Tensor w = tensor(random, type, ROWS, n);
-                MemorySegment a = FormatTestSupport.quantizedRows(random, GGMLType.Q8_0, tokens, n);
-                long rowBytes = GGMLType.Q8_0.bytesFor(n);
+                MemorySegment a = FormatTestSupport.quantizedRows(random, activationType, tokens, n);
+                long rowBytes = activationType.bytesFor(n);
                 for (int j = 0; j < 12; j++) {
-                    a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
+                    a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes + activationType.blockBytes * random.nextInt(4)
+                            + quantsOffset + random.nextInt(32), (byte) -128);
                     if (type == GGMLType.Q8_0) {
-                        w.data().set(ValueLayout.JAVA_BYTE, random.nextInt(ROWS) * rowBytes + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
+                        w.data().set(ValueLayout.JAVA_BYTE, random.nextInt(ROWS) * w.rowBytes() + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
                     }
                 }
                 PackedMatrix packed = PackedMatrix.of(w);
                 packed.pack(0, packed.groups());
-                MatrixInput x = new MatrixInput(GGMLType.Q8_0);
+                MatrixInput x = new MatrixInput(activationType);
                 x.set(a, rowBytes, n, tokens);
                 x.prepareFor(type);
-                assertEquals(tokens >= Q8_0Format.PREFILL_TOKENS, x.hasQuantFloats);
+                assertEquals(tokens >= Q8_0x16.FLOAT_TOKENS, x.hasQuantFloats, type + " " + tokens + " tokens");
                 check(w, packed, x, a, 0, ROWS);
                 check(w, packed, x, a, 3, ROWS - 2);
             }
@@ -91,9 +96,10 @@ class PackedMatrixTest {
     }
 
     /**
-     * With 512-bit vectors, Q8_0, Q5_0 and Q4_1 batches of {@link Q8_0Format#PREFILL_TOKENS} tokens
-     * or more whose activations have no -128 take the 16-bit kernel two tokens at a time: odd
-     * and even token counts, Q8_0 weights of -128 (which two 16-bit products still hold).
+     * With 512-bit vectors, Q8_0, Q5_0 and Q4_1 batches from {@link Q8_0Format#PREFILL_TOKENS}
+     * tokens to below {@link Q8_0x16#FLOAT_TOKENS} whose activations have no -128 take the 16-bit
+     * kernel two tokens at a time: odd and even token counts, Q8_0 weights of -128 (which two
+     * 16-bit products still hold).
      */
     @Test
     void sixteenBitPrefillHasTheBitsOfMatrixDot() {
@@ -101,7 +107,7 @@ class PackedMatrixTest {
         int n = 128;
         for (GGMLType type : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_1}) {
             GGMLType activationType = QuantFormat.of(type).activationType();
-            for (int tokens : new int[] {3, 4, 17}) {
+            for (int tokens : new int[] {3, 4, Q8_0x16.FLOAT_TOKENS - 1}) {
                 Tensor w = tensor(random, type, ROWS, n);
                 for (int j = 0; j < 12 && type == GGMLType.Q8_0; j++) {
                     w.data().set(ValueLayout.JAVA_BYTE, random.nextInt(ROWS) * w.rowBytes() + 34 * random.nextInt(4) + 2 + random.nextInt(32), (byte) -128);
