@@ -1,10 +1,12 @@
 package ignis.tensor;
 
 import ignis.IgnisException;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Activation rows as the matrix kernels read them, made once per input and read by every weight
@@ -79,11 +81,39 @@ public final class MatrixInput {
     boolean hasFloats;
     private float[] widenBuffer = new float[0];
 
+    /** Runs a {@link TokenRange} over {@code [0, count)}, split into ranges that may run in parallel; returns when all are done. */
+    public interface TokenLoop {
+        void forRanges(int count, TokenRange range);
+    }
+
+    /** Work on items {@code [from, to)} that no other range touches. */
+    public interface TokenRange {
+        void run(int from, int to);
+    }
+
+    private static final TokenLoop SERIAL = (count, range) -> range.run(0, count);
+    private TokenLoop loop = SERIAL;
+    // the per-token work of the layouts, made once (a method reference per call would allocate)
+    private final TokenRange unpackRange = this::unpackTokens;
+    private final TokenRange transposeRange = this::transposeTokenGroups;
+    private final TokenRange regroupRange = this::regroupTiles;
+    /** Set by any range of {@link #unpackTokens} that meets a -128. */
+    private volatile boolean sawMinus128;
+    private int regroupTile;
+
     /** Per token: summed as inside a batch (true) or as a lone token (false); null: as the token count says. */
     private boolean[] batchOrder;
 
     public MatrixInput(GGMLType type) {
         this.type = type;
+    }
+
+    /**
+     * Has the per-token work of {@link #set} and {@link #prepareFor} split by {@code loop} (a
+     * thread pool's), from the next call on; it stays serial by default.
+     */
+    public void setTokenLoop(TokenLoop loop) {
+        this.loop = loop;
     }
 
     /**
@@ -204,13 +234,20 @@ public final class MatrixInput {
         if (tileQuants.length < tiles * tile * length) {
             tileQuants = new short[tiles * tile * length];
         }
-        for (int i = 0; i < tiles; i++) {
+        regroupTile = tile;
+        loop.forRanges(tiles, regroupRange);
+    }
+
+    /** {@link #regroupForTiles} of tiles {@code [from, to)}. */
+    private void regroupTiles(int from, int to) {
+        int tile = regroupTile;
+        for (int i = from; i < to; i++) {
             for (int u = 0; u < tile; u++) {
-                int from = Math.min(i * tile + u, tokens - 1) * length / 2;
-                int to = i * length * tile + u;
+                int source = Math.min(i * tile + u, tokens - 1) * length / 2;
+                int at = i * length * tile + u;
                 for (int e = 0; e < length / 2; e++) {
-                    tileQuants[to + 2 * e * tile] = evens[from + e];
-                    tileQuants[to + (2 * e + 1) * tile] = odds[from + e];
+                    tileQuants[at + 2 * e * tile] = evens[source + e];
+                    tileQuants[at + (2 * e + 1) * tile] = odds[source + e];
                 }
             }
         }
@@ -233,25 +270,31 @@ public final class MatrixInput {
 
     /** Fills {@link #quantFloats} and {@link #quantFloatScales} (the scales from {@link #scales}, filled by {@link #unpackInt8}). */
     private void transposeToFloats() {
-        int blocksPerRow = length / Q8_0Format.BLOCK;
         int width = Q8_0x16.PLANE_TOKENS;
-        int quantsOffset = type == GGMLType.Q8_1 ? Q8_1Format.QS : 2;
         int groups = (tokens + width - 1) / width;
         if (quantFloats.length < groups * width * length) {
             quantFloats = new float[groups * width * length];
             quantFloatScales = new float[groups * width * length / 4];
         }
-        for (int t = 0; t < groups * width; t++) {
+        loop.forRanges(groups, transposeRange);
+    }
+
+    /** {@link #transposeToFloats} of token groups {@code [from, to)}. */
+    private void transposeTokenGroups(int from, int to) {
+        int blocksPerRow = length / Q8_0Format.BLOCK;
+        int width = Q8_0x16.PLANE_TOKENS;
+        int quantsOffset = type == GGMLType.Q8_1 ? Q8_1Format.QS : 2;
+        for (int t = from * width; t < to * width; t++) {
             int source = Math.min(t, tokens - 1);
             int lane = 8 * (t % width);
             for (int k = 0; k < blocksPerRow; k++) {
                 long quants = source * rowBytes + (long) k * type.blockBytes + quantsOffset;
                 int block = t / width * blocksPerRow + k;
-                for (int l = 0; l < 8; l++) {
-                    quantFloatScales[block * 8 * width + lane + l] = scales[source * blocksPerRow + k];
-                    for (int j = 0; j < 4; j++) {
-                        quantFloats[(block * 4 + j) * 8 * width + lane + l] = LittleEndian.signedByte(rows, quants + 4 * l + j);
-                    }
+                Arrays.fill(quantFloatScales, block * 8 * width + lane, block * 8 * width + lane + 8, scales[source * blocksPerRow + k]);
+                // int lane l holds elements 4l..4l+3
+                IntVector q = IntVector.fromMemorySegment(VectorKernels.INT_256, rows, quants, LittleEndian.ORDER);
+                for (int j = 0; j < 4; j++) {
+                    VectorKernels.bytePlane(q, j).intoArray(quantFloats, (block * 4 + j) * 8 * width + lane);
                 }
             }
         }
@@ -270,10 +313,18 @@ public final class MatrixInput {
         if (sums32.length < values / 32) {
             sums32 = new int[values / 32];
         }
-        boolean q8_1 = type == GGMLType.Q8_1;
-        if (q8_1 && blockSums.length < blocksPerRow * tokens) {
+        if (type == GGMLType.Q8_1 && blockSums.length < blocksPerRow * tokens) {
             blockSums = new float[blocksPerRow * tokens];
         }
+        sawMinus128 = false;
+        loop.forRanges(tokens, unpackRange);
+        return !sawMinus128;
+    }
+
+    /** {@link #unpackInt8} of tokens {@code [from, to)}. */
+    private void unpackTokens(int from, int to) {
+        int blocksPerRow = length / type.blockSize;
+        boolean q8_1 = type == GGMLType.Q8_1;
         // Q8_0 and Q8_1 start with d as fp16, Q8_K with d as a float
         boolean halfScale = type != GGMLType.Q8_K;
         int quantsOffset = switch (type) {
@@ -282,7 +333,7 @@ public final class MatrixInput {
             default -> Q8_KFormat.QS;
         };
         ShortVector smallest = ShortVector.broadcast(VectorKernels.SHORT_256, (short) 0);
-        for (int t = 0; t < tokens; t++) {
+        for (int t = from; t < to; t++) {
             for (int k = 0; k < blocksPerRow; k++) {
                 long block = t * rowBytes + (long) k * type.blockBytes;
                 int blockIndex = t * blocksPerRow + k;
@@ -302,6 +353,8 @@ public final class MatrixInput {
                 }
             }
         }
-        return smallest.reduceLanes(VectorOperators.MIN) > -128;
+        if (smallest.reduceLanes(VectorOperators.MIN) <= -128) {
+            sawMinus128 = true;
+        }
     }
 }

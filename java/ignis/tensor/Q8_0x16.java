@@ -169,11 +169,11 @@ final class Q8_0x16 extends PackedMatrix {
                 s.scales[r * blocks + b] = scale((g * ROWS + r) * blocks + b);
                 // int lane l holds elements 4l..4l+3; byte j of it is element 4l + j
                 IntVector q = ShortVector.fromArray(VectorKernels.SHORT_256, quants, quantsAt(g * ROWS + r, b)).reinterpretAsInts();
-                for (int u = 0; u < width; u += 8) {
-                    VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)).intoArray(s.weights, at + u);
-                    VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)).intoArray(s.weights, at + width + u);
-                    VectorKernels.toFloat(q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)).intoArray(s.weights, at + 2 * width + u);
-                    VectorKernels.toFloat(q.lanewise(VectorOperators.ASHR, 24)).intoArray(s.weights, at + 3 * width + u);
+                for (int j = 0; j < 4; j++) {
+                    FloatVector plane = VectorKernels.bytePlane(q, j);
+                    for (int u = 0; u < width; u += 8) {
+                        plane.intoArray(s.weights, at + j * width + u);
+                    }
                 }
             }
         }

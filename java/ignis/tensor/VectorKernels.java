@@ -144,6 +144,15 @@ final class VectorKernels {
         return halves.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
     }
 
+    /**
+     * Byte {@code j} (0..3, lowest first) of every int lane, sign-extended, as floats: with lane l
+     * holding elements 4l..4l+3 of an int8 block, plane j of the float kernels (element 4l + j in
+     * lane l).
+     */
+    static FloatVector bytePlane(IntVector fourBytes, int j) {
+        return toFloat(fourBytes.lanewise(VectorOperators.LSHL, 24 - 8 * j).lanewise(VectorOperators.ASHR, 24));
+    }
+
     /** Int lanes as floats (exact below 2^24, as ggml's _mm256_cvtepi32_ps). */
     static FloatVector toFloat(IntVector v) {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);

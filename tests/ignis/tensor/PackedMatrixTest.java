@@ -85,7 +85,7 @@ class PackedMatrixTest {
                 }
                 PackedMatrix packed = PackedMatrix.of(w);
                 packed.pack(0, packed.groups());
-                MatrixInput x = new MatrixInput(activationType);
+                MatrixInput x = inPieces(activationType);
                 x.set(a, rowBytes, n, tokens);
                 x.prepareFor(type);
                 assertEquals(tokens >= Q8_0x16.FLOAT_TOKENS, x.hasQuantFloats, type + " " + tokens + " tokens");
@@ -152,7 +152,7 @@ class PackedMatrixTest {
                     a.set(ValueLayout.JAVA_BYTE, random.nextInt(tokens) * rowBytes
                             + (long) blockBytes * random.nextInt((int) (rowBytes / blockBytes)) + quants + random.nextInt(32), (byte) -128);
                 }
-                MatrixInput x = new MatrixInput(activationType);
+                MatrixInput x = inPieces(activationType);
                 x.set(a, rowBytes, n, tokens);
                 x.prepareFor(type);
                 assertEquals(!withMinus128, x.hasTileQuants, type + " " + tokens + " tokens");
@@ -160,6 +160,20 @@ class PackedMatrixTest {
                 check(w, packed, x, a, 3, ROWS - 2);
             }
         }
+    }
+
+    /**
+     * An input whose per-token work runs one item at a time, last first, as a thread pool could
+     * split and order it: no range may rely on another's (a -128 seen in any one of them counts).
+     */
+    private static MatrixInput inPieces(GGMLType activationType) {
+        MatrixInput x = new MatrixInput(activationType);
+        x.setTokenLoop((count, range) -> {
+            for (int i = count - 1; i >= 0; i--) {
+                range.run(i, i + 1);
+            }
+        });
+        return x;
     }
 
     /** Q4_0's packed scales are fp16 bits widened in the kernel, which covers finite values only. */

@@ -18,14 +18,25 @@ final class Activations {
     private final boolean[] ready = new boolean[GGMLType.values().length];
     private final MatrixInput[] inputs = new MatrixInput[GGMLType.values().length];
     private final boolean[] inputReady = new boolean[GGMLType.values().length];
+    private final MatrixInput.TokenLoop loop;
+    /** The conversion {@link #as} hands to {@link #loop}: of {@link #quantizing} into {@link #quantizeInto}, token by token. */
+    private final MatrixInput.TokenRange quantizeRange = this::quantizeTokens;
+    private QuantFormat quantizing;
+    private MemorySegment quantizeInto;
     private float[] rows;
     private boolean[] batchOrder;
     private int tokens;
     private int length;
 
+    /** Per-token conversions on the calling thread; {@link #Activations(int, int, MatrixInput.TokenLoop)} splits them. */
     Activations(int maxTokens, int maxLength) {
+        this(maxTokens, maxLength, (count, range) -> range.run(0, count));
+    }
+
+    Activations(int maxTokens, int maxLength, MatrixInput.TokenLoop loop) {
         this.maxTokens = maxTokens;
         this.maxLength = maxLength;
+        this.loop = loop;
     }
 
     /** Takes {@code tokens} rows of {@code length} floats from {@code rows} (not copied: do not change them while in use). */
@@ -65,14 +76,21 @@ final class Activations {
             if (converted[k] == null) {
                 converted[k] = Arena.ofAuto().allocate(type.bytesFor(roundUp(maxLength, type.blockSize)) * maxTokens, 64);
             }
-            QuantFormat format = QuantFormat.of(type);
-            long stride = rowBytes(type);
-            for (int t = 0; t < tokens; t++) {
-                format.quantize(rows, t * length, converted[k], t * stride, length);
-            }
+            quantizing = QuantFormat.of(type);
+            quantizeInto = converted[k];
+            loop.forRanges(tokens, quantizeRange);
+            quantizing = null;
+            quantizeInto = null;
             ready[k] = true;
         }
         return converted[k];
+    }
+
+    private void quantizeTokens(int from, int to) {
+        long stride = rowBytes(quantizing.type());
+        for (int t = from; t < to; t++) {
+            quantizing.quantize(rows, t * length, quantizeInto, t * stride, length);
+        }
     }
 
     /** The rows converted to {@code type} as the matrix kernels read them (see {@link MatrixInput}). */
@@ -81,6 +99,7 @@ final class Activations {
         if (!inputReady[k]) {
             if (inputs[k] == null) {
                 inputs[k] = new MatrixInput(type);
+                inputs[k].setTokenLoop(loop);
             }
             inputs[k].set(as(type), rowBytes(type), length, tokens);
             inputs[k].setSumOrder(batchOrder);

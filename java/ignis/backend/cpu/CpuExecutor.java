@@ -41,8 +41,10 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
     private Attention attention;
 
     private final float[] x;
-    /** Eight lanes of scratch for {@link #swiglu}. */
-    private final float[] lanes = new float[GgmlMath.LANES];
+    /** Eight lanes of scratch per worker for {@link #swiglu}. */
+    private final float[][] lanes;
+    /** {@link #swiglu} of {@link #gate} and {@link #up}, rows split over the pool (made once: a method reference per call would allocate). */
+    private final WorkerPool.RangeTask swigluRows = this::swigluRows;
     private final float[] xb;
     private final float[] q;
     private final float[] k;
@@ -108,9 +110,11 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
         up = new float[batch * c.ffn()];
         cos = new float[batch * c.headDim() / 2];
         sin = new float[batch * c.headDim() / 2];
-        modelInput = new Activations(batch, c.dim());
-        attentionInput = new Activations(batch, c.queryDim());
-        ffnInput = new Activations(batch, c.ffn());
+        lanes = new float[pool.threads()][GgmlMath.LANES];
+        PoolTokenLoop tokenLoop = new PoolTokenLoop(pool);
+        modelInput = new Activations(batch, c.dim(), tokenLoop);
+        attentionInput = new Activations(batch, c.queryDim(), tokenLoop);
+        ffnInput = new Activations(batch, c.ffn(), tokenLoop);
         kvBatch = new KvBatch(batch);
         loneOrder = new boolean[batch];
     }
@@ -252,7 +256,7 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
             rmsNorm(x, lw.ffnNorm(), xb, n);
             modelInput.set(xb, n, dim, kv.batched);
             matMul.multiply(lw.wGate(), lw.wUp(), modelInput, gate, up);
-            swiglu(gate, up, n * c.ffn());
+            pool.parallelFor(n, PoolTokenLoop.MIN_CHUNK, swigluRows);
             ffnInput.set(gate, n, c.ffn(), kv.batched);
             matMul.multiply(lw.wDown(), ffnInput, projected);
             VectorMath.add(projected, 0, x, 0, n * dim);
@@ -299,10 +303,14 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
         }
     }
 
-    /** {@code gate = silu(gate) * up}. */
-    private void swiglu(float[] gate, float[] up, int n) {
-        float[] minus = lanes;
-        int i = 0;
+    private void swigluRows(int start, int end, int worker) {
+        swiglu(gate, up, start * c.ffn(), end * c.ffn(), lanes[worker]);
+    }
+
+    /** {@code gate = silu(gate) * up} over {@code [from, to)}, with {@code minus} as scratch. */
+    private static void swiglu(float[] gate, float[] up, int from, int to, float[] minus) {
+        int n = to;
+        int i = from;
         for (; i + GgmlMath.LANES <= n; i += GgmlMath.LANES) {
             // silu(x) = x / (1 + exp(0 - x)), 8 lanes at a time (GgmlMath.silu's operations)
             // (no vector lives across the call: one that C2 does not inline would box it)
