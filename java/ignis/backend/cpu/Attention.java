@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * before weighting the values. The q.k and probability.value products sum in the order of the
  * kernel llama.cpp picks: tinyBLAS (one 8-lane accumulator) for a batch of tokens,
  * ggml_vec_dot_f16 (four 8-lane accumulators over 32-element steps) for a single token; the
- * cache is padded to 32 positions as llama.cpp's is. Parallel over (token, head) pairs, head by head.
+ * cache is padded to 32 positions as llama.cpp's is. Parallel over heads and pairs of
+ * neighbouring tokens, head by head; two tokens of one sequence's batch share each load of a key
+ * and a value.
  */
 final class Attention implements WorkerPool.RangeTask {
     private static final int L = GgmlMath.LANES;
@@ -36,8 +38,14 @@ final class Attention implements WorkerPool.RangeTask {
     private final float scale;
     private final float[][] scores;
     private final float[][] query;
-    /** Per thread: {@link #STEP} floats, the softmax's lane buffer and the batched weighted sums' accumulator slots. */
+    /** Per thread: the second query's, for {@link #attendTwo}. */
+    private final float[][] secondScores;
+    private final float[][] secondQuery;
+    /** Per thread: 2 * {@link #STEP} floats, the softmax's lane buffer and the batched weighted sums' accumulator slots. */
     private final float[][] lanes;
+    /** Per thread: the block table and length last mapped into its group bases in this run. */
+    private final int[][] mappedTable;
+    private final int[] mappedPositions;
 
     /** Per thread, per 8-position group of the current token: key base and value base in the store (see {@link KvStore}). */
     private final int[][] groupKeyBase;
@@ -59,7 +67,11 @@ final class Attention implements WorkerPool.RangeTask {
         int threads = pool.threads();
         this.scores = new float[threads][capacity + L];
         this.query = new float[threads][headDim];
-        this.lanes = new float[threads][STEP];
+        this.secondScores = new float[threads][capacity + L];
+        this.secondQuery = new float[threads][headDim];
+        this.lanes = new float[threads][2 * STEP];
+        this.mappedTable = new int[threads][];
+        this.mappedPositions = new int[threads];
         int groups = (capacity + L - 1) / L + 1;
         this.groupKeyBase = new int[threads][groups];
         this.groupValueBase = new int[threads][groups];
@@ -79,7 +91,8 @@ final class Attention implements WorkerPool.RangeTask {
         this.values = batch.store.values[layer];
         this.q = q;
         this.out = out;
-        pool.parallelFor(batch.tokens * heads, 1, this);
+        // units of (head, two neighbouring tokens): see run
+        pool.parallelFor((batch.tokens + 1) / 2 * heads, 1, this);
         this.out = null;
         this.batch = null;
     }
@@ -101,67 +114,200 @@ final class Attention implements WorkerPool.RangeTask {
 
     @Override
     public void run(int start, int end, int worker) {
-        float[] s = scores[worker];
-        float[] qh = query[worker];
-        float[] lane = lanes[worker];
-        int pairs = batch.tokens * heads;
+        mappedTable[worker] = null;
+        mappedPositions[worker] = 0;
         int tokens = batch.tokens;
-        // the block table and length last mapped: a shorter prefix of the same table needs no new map
-        int[] mappedTable = null;
-        int mappedPositions = 0;
+        int pairsPerHead = (tokens + 1) / 2;
+        int units = pairsPerHead * heads;
         for (int next = start; next < end; next++) {
-            // head by head, so that a thread's next pair rereads the same head's keys and values
+            // head by head, so that a thread's next unit rereads the same head's keys and values
             // from its own cache; within a head the last tokens first: with causal attention they
             // cost the most, and the threads that take the first chunks should not be left with
             // the dearest at the end
-            int pair = pairs - 1 - next;
-            int t = pair % tokens;
-            int h = pair / tokens;
-            int qOffset = t * heads * headDim + h * headDim;
-            int kvOffset = (h / groupSize) * headDim;
-            // the head's keys within a block (see KvStore)
-            int keyOffset = kvOffset * batch.store.blockTokens;
-            int positions = batch.position[t] + 1;
-            boolean batched = batch.batched[t];
-            int[] keyBase = groupKeyBase[worker];
-            int[] valueBase = groupValueBase[worker];
-            if (batch.table[t] != mappedTable || positions > mappedPositions) {
-                mapGroups(t, positions, keyBase, valueBase);
-                mappedTable = batch.table[t];
-                mappedPositions = positions;
-            }
-            for (int i = 0; i < headDim; i++) {
-                qh[i] = Fp16.round(q[qOffset + i]);
-            }
-            float max = Float.NEGATIVE_INFINITY;
-            int p = 0;
-            if (batched && headDim % L == 0) {
-                // four positions at a time (within one 8-position group): four independent sums
-                for (; p + 4 <= positions; p += 4) {
-                    dotsBatched(qh, keyBase[p / L] + p % L * headDim + keyOffset, s, p);
-                    for (int u = p; u < p + 4; u++) {
-                        s[u] *= scale;
-                        max = Math.max(max, s[u]);
-                    }
+            int unit = units - 1 - next;
+            int h = unit / pairsPerHead;
+            int a = unit % pairsPerHead * 2;
+            int b = a + 1;
+            if (b < tokens && sharesKeys(a, b)) {
+                attendTwo(a, b, h, worker);
+            } else {
+                if (b < tokens) {
+                    attendOne(b, h, worker);
                 }
+                attendOne(a, h, worker);
             }
-            if (!batched && headDim % STEP == 0) {
-                // two positions at a time (within one 8-position group): eight independent sums
-                for (; p + 2 <= positions; p += 2) {
-                    dotsSingle(qh, keyBase[p / L] + p % L * headDim + keyOffset, s, p);
-                    s[p] *= scale;
-                    s[p + 1] *= scale;
-                    max = Math.max(max, Math.max(s[p], s[p + 1]));
-                }
-            }
-            for (; p < positions; p++) {
-                float v = dotF16(qh, keys, keyBase[p / L] + p % L * headDim + keyOffset, batched) * scale;
-                s[p] = v;
-                max = Math.max(max, v);
-            }
-            softmax(s, positions, max, lane);
-            weightedValues(s, positions, kvOffset, qOffset, worker, batched, valueBase);
         }
+    }
+
+    /** Tokens {@code a} and {@code b} read one sequence's keys and sum as a batch: {@link #attendTwo} takes them together. */
+    private boolean sharesKeys(int a, int b) {
+        return batch.batched[a] && batch.batched[b] && batch.table[a] == batch.table[b] && headDim % L == 0;
+    }
+
+    /** Token {@code t}'s attention for head {@code h}. */
+    private void attendOne(int t, int h, int worker) {
+        int positions = batch.position[t] + 1;
+        mapGroups(t, positions, worker);
+        float[] s = scores[worker];
+        float[] qh = query[worker];
+        boolean batched = batch.batched[t];
+        int keyOffset = (h / groupSize) * headDim * batch.store.blockTokens;
+        roundQuery(t, h, qh);
+        dots(qh, keyOffset, worker, s, 0, positions, batched);
+        softmax(s, positions, scaleAndMax(s, positions), lanes[worker]);
+        weightedValues(s, positions, (h / groupSize) * headDim, outOffset(t, h), worker, batched, groupValueBase[worker]);
+    }
+
+    /**
+     * The attention of tokens {@code a} and {@code b} (of one sequence, batched) for head
+     * {@code h}, their common positions in one pass over the keys and values: each key and value
+     * loaded once for both queries. Every sum is the one {@link #attendOne} makes.
+     */
+    private void attendTwo(int a, int b, int h, int worker) {
+        if (batch.position[a] > batch.position[b]) {
+            int swap = a;
+            a = b;
+            b = swap;
+        }
+        int shorter = batch.position[a] + 1;
+        int longer = batch.position[b] + 1;
+        mapGroups(b, longer, worker);
+        float[] sa = scores[worker];
+        float[] sb = secondScores[worker];
+        float[] qa = query[worker];
+        float[] qb = secondQuery[worker];
+        int keyOffset = (h / groupSize) * headDim * batch.store.blockTokens;
+        int[] keyBase = groupKeyBase[worker];
+        roundQuery(a, h, qa);
+        roundQuery(b, h, qb);
+        int p = 0;
+        for (; p + 4 <= shorter; p += 4) {
+            dotsBatchedTwo(qa, qb, keyBase[p / L] + p % L * headDim + keyOffset, sa, sb, p);
+        }
+        dots(qa, keyOffset, worker, sa, p, shorter, true);
+        dots(qb, keyOffset, worker, sb, p, longer, true);
+        softmax(sa, shorter, scaleAndMax(sa, shorter), lanes[worker]);
+        softmax(sb, longer, scaleAndMax(sb, longer), lanes[worker]);
+        int kvOffset = (h / groupSize) * headDim;
+        int stride = batch.store.blockTokens;
+        for (int first = 0; first < headDim; first += 4) {
+            weightedValuesBatchedTwo(sa, shorter, sb, longer, (kvOffset + first) * stride, stride, lanes[worker],
+                    groupValueBase[worker], outOffset(a, h) + first, outOffset(b, h) + first);
+        }
+    }
+
+    /** Where token {@code t}'s query and output for head {@code h} start. */
+    private int outOffset(int t, int h) {
+        return t * heads * headDim + h * headDim;
+    }
+
+    /** Token {@code t}'s query for head {@code h}, rounded to fp16, into {@code qh}. */
+    private void roundQuery(int t, int h, float[] qh) {
+        int qOffset = outOffset(t, h);
+        for (int i = 0; i < headDim; i++) {
+            qh[i] = Fp16.round(q[qOffset + i]);
+        }
+    }
+
+    /**
+     * Has {@link #groupKeyBase} and {@link #groupValueBase} of {@code worker} hold token
+     * {@code t}'s groups for {@code positions}: the table and length last mapped in this run
+     * serve a shorter prefix of the same table with no new map.
+     */
+    private void mapGroups(int t, int positions, int worker) {
+        if (batch.table[t] != mappedTable[worker] || positions > mappedPositions[worker]) {
+            mapGroups(t, positions, groupKeyBase[worker], groupValueBase[worker]);
+            mappedTable[worker] = batch.table[t];
+            mappedPositions[worker] = positions;
+        }
+    }
+
+    /** q.k of positions {@code [from, to)} into {@code s} ({@code from} a multiple of 4), unscaled. */
+    private void dots(float[] qh, int keyOffset, int worker, float[] s, int from, int to, boolean batched) {
+        int[] keyBase = groupKeyBase[worker];
+        int p = from;
+        if (batched && headDim % L == 0) {
+            // four positions at a time (within one 8-position group): four independent sums
+            for (; p + 4 <= to; p += 4) {
+                dotsBatched(qh, keyBase[p / L] + p % L * headDim + keyOffset, s, p);
+            }
+        }
+        if (!batched && headDim % STEP == 0) {
+            // two positions at a time (within one 8-position group): eight independent sums
+            for (; p + 2 <= to; p += 2) {
+                dotsSingle(qh, keyBase[p / L] + p % L * headDim + keyOffset, s, p);
+            }
+        }
+        for (; p < to; p++) {
+            s[p] = dotF16(qh, keys, keyBase[p / L] + p % L * headDim + keyOffset, batched);
+        }
+    }
+
+    /** Scales the first {@code n} scores by 1/sqrt(head length) and returns their largest. */
+    private float scaleAndMax(float[] s, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int p = 0; p < n; p++) {
+            s[p] *= scale;
+            max = Math.max(max, s[p]);
+        }
+        return max;
+    }
+
+    /**
+     * {@link #dotsBatched} of the four keys at {@code kOffset} for two queries at once: each key
+     * vector loaded once, eight independent sums.
+     */
+    private void dotsBatchedTwo(float[] qa, float[] qb, int kOffset, float[] sa, float[] sb, int p) {
+        float[] k = keys;
+        FloatVector a0 = FloatVector.zero(F8);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        for (int i = 0; i < headDim; i += L) {
+            FloatVector x = FloatVector.fromArray(F8, qa, i);
+            FloatVector y = FloatVector.fromArray(F8, qb, i);
+            FloatVector k0 = FloatVector.fromArray(F8, k, kOffset + i);
+            FloatVector k1 = FloatVector.fromArray(F8, k, kOffset + headDim + i);
+            FloatVector k2 = FloatVector.fromArray(F8, k, kOffset + 2 * headDim + i);
+            FloatVector k3 = FloatVector.fromArray(F8, k, kOffset + 3 * headDim + i);
+            a0 = x.fma(k0, a0);
+            a1 = x.fma(k1, a1);
+            a2 = x.fma(k2, a2);
+            a3 = x.fma(k3, a3);
+            b0 = y.fma(k0, b0);
+            b1 = y.fma(k1, b1);
+            b2 = y.fma(k2, b2);
+            b3 = y.fma(k3, b3);
+        }
+        // GgmlMath.sumLanes of each, as in dotsBatched
+        FloatVector t0 = a0.add(a0.rearrange(SWAP_HALVES));
+        FloatVector t1 = a1.add(a1.rearrange(SWAP_HALVES));
+        FloatVector t2 = a2.add(a2.rearrange(SWAP_HALVES));
+        FloatVector t3 = a3.add(a3.rearrange(SWAP_HALVES));
+        FloatVector t4 = b0.add(b0.rearrange(SWAP_HALVES));
+        FloatVector t5 = b1.add(b1.rearrange(SWAP_HALVES));
+        FloatVector t6 = b2.add(b2.rearrange(SWAP_HALVES));
+        FloatVector t7 = b3.add(b3.rearrange(SWAP_HALVES));
+        FloatVector u0 = t0.add(t0.rearrange(SWAP_PAIRS));
+        FloatVector u1 = t1.add(t1.rearrange(SWAP_PAIRS));
+        FloatVector u2 = t2.add(t2.rearrange(SWAP_PAIRS));
+        FloatVector u3 = t3.add(t3.rearrange(SWAP_PAIRS));
+        FloatVector u4 = t4.add(t4.rearrange(SWAP_PAIRS));
+        FloatVector u5 = t5.add(t5.rearrange(SWAP_PAIRS));
+        FloatVector u6 = t6.add(t6.rearrange(SWAP_PAIRS));
+        FloatVector u7 = t7.add(t7.rearrange(SWAP_PAIRS));
+        sa[p] = u0.lane(0) + u0.lane(1);
+        sa[p + 1] = u1.lane(0) + u1.lane(1);
+        sa[p + 2] = u2.lane(0) + u2.lane(1);
+        sa[p + 3] = u3.lane(0) + u3.lane(1);
+        sb[p] = u4.lane(0) + u4.lane(1);
+        sb[p + 1] = u5.lane(0) + u5.lane(1);
+        sb[p + 2] = u6.lane(0) + u6.lane(1);
+        sb[p + 3] = u7.lane(0) + u7.lane(1);
     }
 
     /**
@@ -407,11 +553,75 @@ final class Attention implements WorkerPool.RangeTask {
         acc1.intoArray(slots, L);
         acc2.intoArray(slots, 2 * L);
         acc3.intoArray(slots, 3 * L);
+        finishWeightedValues(prob, p, n, row, stride, slots, 0, valueBase, at);
+    }
+
+    /**
+     * The four sums of {@link #weightedValuesBatched} whose accumulators stand in
+     * {@code slots[base..base+32)}: positions {@code [from, n)} added lane by lane, the lanes
+     * reduced into {@code out[at..at+3]}.
+     */
+    private void finishWeightedValues(float[] prob, int from, int n, int row, int stride, float[] slots, int base, int[] valueBase,
+                                      int at) {
         for (int u = 0; u < 4; u++) {
-            for (int q = p; q < n; q++) {
-                slots[u * L + q % L] = Math.fma(prob[q], values[row + u * stride + valueBase[q / L] + q % L], slots[u * L + q % L]);
+            int slot = base + u * L;
+            for (int q = from; q < n; q++) {
+                slots[slot + q % L] = Math.fma(prob[q], values[row + u * stride + valueBase[q / L] + q % L], slots[slot + q % L]);
             }
-            out[at + u] = GgmlMath.sumLanes(slots, u * L);
+            out[at + u] = GgmlMath.sumLanes(slots, slot);
         }
+    }
+
+    /**
+     * {@link #weightedValuesBatched} of two queries with {@code na <= nb} positions: their
+     * common positions in one pass, each value vector loaded once for both; eight sums.
+     */
+    private void weightedValuesBatchedTwo(float[] pa, int na, float[] pb, int nb, int row, int stride, float[] slots,
+                                          int[] valueBase, int atA, int atB) {
+        FloatVector a0 = FloatVector.zero(F8);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        int p = 0;
+        for (; p + L <= na; p += L) {
+            FloatVector wa = FloatVector.fromArray(F8, pa, p);
+            FloatVector wb = FloatVector.fromArray(F8, pb, p);
+            int v = row + valueBase[p / L];
+            FloatVector v0 = FloatVector.fromArray(F8, values, v);
+            FloatVector v1 = FloatVector.fromArray(F8, values, v + stride);
+            FloatVector v2 = FloatVector.fromArray(F8, values, v + 2 * stride);
+            FloatVector v3 = FloatVector.fromArray(F8, values, v + 3 * stride);
+            a0 = wa.fma(v0, a0);
+            a1 = wa.fma(v1, a1);
+            a2 = wa.fma(v2, a2);
+            a3 = wa.fma(v3, a3);
+            b0 = wb.fma(v0, b0);
+            b1 = wb.fma(v1, b1);
+            b2 = wb.fma(v2, b2);
+            b3 = wb.fma(v3, b3);
+        }
+        int pastA = p;
+        for (; p + L <= nb; p += L) {
+            FloatVector wb = FloatVector.fromArray(F8, pb, p);
+            int v = row + valueBase[p / L];
+            b0 = wb.fma(FloatVector.fromArray(F8, values, v), b0);
+            b1 = wb.fma(FloatVector.fromArray(F8, values, v + stride), b1);
+            b2 = wb.fma(FloatVector.fromArray(F8, values, v + 2 * stride), b2);
+            b3 = wb.fma(FloatVector.fromArray(F8, values, v + 3 * stride), b3);
+        }
+        a0.intoArray(slots, 0);
+        a1.intoArray(slots, L);
+        a2.intoArray(slots, 2 * L);
+        a3.intoArray(slots, 3 * L);
+        b0.intoArray(slots, STEP);
+        b1.intoArray(slots, STEP + L);
+        b2.intoArray(slots, STEP + 2 * L);
+        b3.intoArray(slots, STEP + 3 * L);
+        finishWeightedValues(pa, pastA, na, row, stride, slots, 0, valueBase, atA);
+        finishWeightedValues(pb, p, nb, row, stride, slots, STEP, valueBase, atB);
     }
 }
