@@ -19,7 +19,8 @@ import java.lang.foreign.MemorySegment;
  * holds a block of both rows, each row in its own 256-bit half with its own 8 lanes of sums, so
  * the sums and their order are the same. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or
  * more take that 512-bit kernel two tokens per pass ({@link #multiplyTokenPairs}); from
- * {@link #FLOAT_TOKENS} on, on either width, a float kernel ({@link #multiplyGroups}): byte
+ * {@link #FLOAT_TOKENS} on, on either width, a float kernel ({@link #multiplyGroups}; with 512-bit
+ * vectors {@link Q8_0RowLanes}, a group's 16 rows across the lanes, else 4-row tiles): byte
  * products and their sums of four are integers below 2^24, so float lanes hold exactly the int
  * lanes of {@link Q8_0Format#dotVector}, -128 or not; the per-block fused multiply-add and the
  * reduction are the same, so are the bits. Activations are converted once per input
@@ -48,7 +49,7 @@ final class Q8_0x16 extends PackedMatrix {
      */
     private static final long CHUNK_BYTES = 256 << 10;
 
-    /** Per thread: a group's rows as float planes ({@link #widenGroupRows}), their scales, and a tile's lanes. */
+    /** Per thread: a group's rows as floats ({@link #widenGroupRows} or {@link #widenGroupAcrossLanes}), their scales, and a tile's lanes. */
     private static final class PlaneScratch {
         int blocks;
         float[] weights = new float[0];
@@ -147,6 +148,13 @@ final class Q8_0x16 extends PackedMatrix {
         // the scratch once per range, not per group
         PlaneScratch s = PLANE_SCRATCH.get();
         s.fit(blocks);
+        if (WIDE) {
+            for (int g = firstGroup; g < endGroup; g++) {
+                widenGroupAcrossLanes(g, s);
+                multiplyRowLanes(g, x, s, out, outOffset + g * ROWS, outStride);
+            }
+            return;
+        }
         int tokenGroups = (x.tokens() + PLANE_TOKENS - 1) / PLANE_TOKENS;
         // token groups per chunk: an even number, their activations within CHUNK_BYTES
         int chunk = Math.max(2, (int) (CHUNK_BYTES / (4L * 8 * PLANE_TOKENS * 4 * blocks)) & -2);
@@ -177,6 +185,44 @@ final class Q8_0x16 extends PackedMatrix {
                 }
             }
         }
+    }
+
+    /** The rows of group {@code g} for {@link Q8_0RowLanes}: element e of block b of row r at {@code (b * 32 + e) * ROWS + r}, and the scales. */
+    private void widenGroupAcrossLanes(int g, PlaneScratch s) {
+        for (int r = 0; r < ROWS; r++) {
+            for (int b = 0; b < blocks; b++) {
+                s.scales[b * ROWS + r] = scale((g * ROWS + r) * blocks + b);
+                int at = quantsAt(g * ROWS + r, b);
+                for (int i = 0; i < BLOCK_SHORTS; i++) {
+                    // elements 2i and 2i + 1, low byte first, sign-extended
+                    short pair = quants[at + i];
+                    s.weights[(b * 32 + 2 * i) * ROWS + r] = (byte) pair;
+                    s.weights[(b * 32 + 2 * i + 1) * ROWS + r] = pair >> 8;
+                }
+            }
+        }
+    }
+
+    /** {@link Q8_0RowLanes} over all tokens, three at a time (the last pass repeating the last token); outputs at {@code out[at + t * stride + row]}. */
+    private void multiplyRowLanes(int g, MatrixInput x, PlaneScratch s, float[] out, int at, int stride) {
+        int tokens = x.tokens();
+        for (int t0 = 0; t0 < tokens; t0 += Q8_0RowLanes.TOKENS) {
+            int t1 = Math.min(t0 + 1, tokens - 1);
+            int t2 = Math.min(t0 + 2, tokens - 1);
+            Q8_0RowLanes.threeTokens(s.weights, s.scales, blocks, x.quantFloats, x.scales,
+                    quantFloatsAt(t0), quantFloatsAt(t1), quantFloatsAt(t2), t0 * blocks, t1 * blocks, t2 * blocks,
+                    out, at + t0 * stride, t1 > t0 ? at + t1 * stride : -1, t2 > t1 ? at + t2 * stride : -1);
+            for (int t = t0; t < Math.min(t0 + Q8_0RowLanes.TOKENS, tokens) && mins.length > 0; t++) {
+                for (int r = 0; r < ROWS; r++) {
+                    out[at + t * stride + r] += minTerms((g * ROWS + r) * blocks, x, t);
+                }
+            }
+        }
+    }
+
+    /** Where token t's quants start in {@link MatrixInput#quantFloats}: its group's planes, lane 8u of each. */
+    private int quantFloatsAt(int t) {
+        return t / PLANE_TOKENS * blocks * 4 * 8 * PLANE_TOKENS + 8 * (t % PLANE_TOKENS);
     }
 
     /**

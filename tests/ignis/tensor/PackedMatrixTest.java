@@ -60,8 +60,9 @@ class PackedMatrixTest {
 
     /**
      * Q8_0, Q5_0 and Q4_1 from {@link Q8_0x16#FLOAT_TOKENS} tokens on take the float prefill
-     * kernel (at 256 and at 512 bits, as the test run's vectors are): token counts that leave a
-     * partial tile (4 rows, two vectors of {@link Q8_0x16#PLANE_TOKENS} tokens),
+     * kernels ({@link Q8_0RowLanes} at 512 bits, the tile kernel at 256, as the test run's
+     * vectors are): token counts that leave a partial pass of either (three tokens; two vectors of
+     * {@link Q8_0x16#PLANE_TOKENS} tokens),
      * and quants of -128 in the activations and in Q8_0 weights (Q5_0 and Q4_1 values never
      * reach it), which the 16-bit decode kernel does not take.
      */
