@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
  * One thread, one weight matrix in the caches: the best of many short timings of a packed
  * matrix times {@code -Dtokens} tokens, in billions of products per second. Filters out the
  * other tenants of a shared machine better than {@link MultiplyRowsBench}; for comparing kernel
- * variants, not for model speed. Not a test. Arguments: types (default Q8_0).
+ * variants, not for model speed. Not a test. Arguments: types (default Q8_0); {@code -Dmillis} per type.
  */
 final class TileKernelBench {
     public static void main(String[] args) {
@@ -27,7 +27,9 @@ final class TileKernelBench {
             x.prepareFor(type);
             float[] out = new float[rows * tokens];
             double best = 0;
-            for (int pass = 0; pass < 3000; pass++) {
+            // for seconds, not a number of passes: C2's full compile of a large kernel comes late
+            long end = System.nanoTime() + Long.getLong("millis", 4000) * 1_000_000;
+            while (System.nanoTime() < end) {
                 long t0 = System.nanoTime();
                 packed.multiplyRows(0, rows, x, out, 0, rows);
                 long dt = System.nanoTime() - t0;
