@@ -3,12 +3,14 @@ package ignis.runtime;
 import ignis.backend.KvCache;
 import ignis.backend.ModelExecutor;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 
 /**
  * llama-bench style measurements of one engine: {@code pp N} prefills N prompt tokens into an
  * empty cache; {@code tg N} decodes N tokens one at a time after a single-token prompt. Tokens
  * are seeded random ids, so the figures depend on the model's shape and types only, and two
- * engines benchmarked with the same tests see the same token ids.
+ * engines benchmarked with the same tests see the same token ids. Each test warms up the same
+ * way for every engine ({@link #warmUp}), so that the timings are of the steady state.
  */
 public final class Benchmark {
 
@@ -66,39 +68,62 @@ public final class Benchmark {
         this.vocab = target.vocabSize();
     }
 
-    /** Prefill of {@code n} tokens, {@code reps} times after one warm-up run. */
+    /**
+     * Warm-up runs before the timed ones: until a run is no more than this much faster than the
+     * one before (a JIT's late compiles of large kernels), at most {@link #MAX_WARM_UPS}.
+     */
+    static final double STEADY_GAIN = 0.05;
+    static final int MAX_WARM_UPS = 4;
+
+    /** Prefill of {@code n} tokens, {@code reps} times after the warm-up runs. */
     public Result prompt(int n, int reps, RepListener listener) {
         int[] tokens = random.ints(n, 0, vocab).toArray();
-        double[] seconds = new double[reps];
-        for (int rep = -1; rep < reps; rep++) {
+        return timed("pp" + n, n, reps, listener, () -> {
             target.reset(n);
             long start = System.nanoTime();
             target.prefill(tokens, n);
-            if (rep >= 0) {
-                seconds[rep] = (System.nanoTime() - start) / 1e9;
-                listener.finished("pp" + n, rep + 1, reps);
-            }
-        }
-        return new Result("pp" + n, n, seconds);
+            return (System.nanoTime() - start) / 1e9;
+        });
     }
 
-    /** Decode of {@code n} tokens, {@code reps} times after one warm-up run. */
+    /** Decode of {@code n} tokens, {@code reps} times after the warm-up runs. */
     public Result generation(int n, int reps, RepListener listener) {
         int[] tokens = random.ints(n + 1, 0, vocab).toArray();
-        double[] seconds = new double[reps];
-        for (int rep = -1; rep < reps; rep++) {
+        return timed("tg" + n, n, reps, listener, () -> {
             target.reset(n + 1);
             target.prefill(tokens, 1);
             long start = System.nanoTime();
             for (int i = 1; i <= n; i++) {
                 target.decode(tokens[i]);
             }
-            if (rep >= 0) {
-                seconds[rep] = (System.nanoTime() - start) / 1e9;
-                listener.finished("tg" + n, rep + 1, reps);
-            }
+            return (System.nanoTime() - start) / 1e9;
+        });
+    }
+
+    /** {@code reps} timings of {@code run} (it returns its seconds) after {@link #warmUp}. */
+    private static Result timed(String test, int n, int reps, RepListener listener, DoubleSupplier run) {
+        warmUp(run);
+        double[] seconds = new double[reps];
+        for (int rep = 0; rep < reps; rep++) {
+            seconds[rep] = run.getAsDouble();
+            listener.finished(test, rep + 1, reps);
         }
-        return new Result("tg" + n, n, seconds);
+        return new Result(test, n, seconds);
+    }
+
+    /** Runs {@code run} until it stops getting faster by more than {@link #STEADY_GAIN}, at most {@link #MAX_WARM_UPS} times; returns the runs made. */
+    static int warmUp(DoubleSupplier run) {
+        double previous = run.getAsDouble();
+        int runs = 1;
+        while (runs < MAX_WARM_UPS) {
+            double seconds = run.getAsDouble();
+            runs++;
+            if (seconds > previous * (1 - STEADY_GAIN)) {
+                break;
+            }
+            previous = seconds;
+        }
+        return runs;
     }
 
     /** Ignis's own executor as a benchmark target. */
