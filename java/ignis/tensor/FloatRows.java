@@ -13,7 +13,8 @@ import java.lang.foreign.MemorySegment;
  * products, in the order, of {@link F32Format#dotVector} or {@link F16Format#dotVector} (per 32
  * values, accumulator j takes values 8j..8j+7; the same reduction and tail), so the bits are the
  * same. Tokens of a batch (a prompt) sum in tinyBLAS order, {@link #BATCH_ROWS} rows by
- * {@link #TILE} tokens per pass, with the bits of {@link GgmlOrder#tinyBlasDot}.
+ * {@link #TILE} tokens per pass, with the bits of {@link GgmlOrder#tinyBlasDot}; with 512-bit
+ * vectors two rows per vector ({@link FloatRowPairs}).
  *
  * <p>The activations come as floats ({@link MatrixInput#floats}); F16 rows are widened once, not
  * once per token (widening is exact), and the F16 tail is summed in double as F16's dot does.
@@ -106,6 +107,9 @@ final class FloatRows {
         boolean widenRows = (half && !halfAlone) || (brain && batched > 0);
         long widened = widenedBytes(n);
         int group = (int) Math.max(1, Math.min(MAX_GROUP, GROUP_BYTES / widened));
+        if (WIDE && batched > 0) {
+            FloatRowPairs.prepare(x, s.batched, batched);
+        }
         if (widenRows) {
             s.rows = atLeast(s.rows, widened * group);
             s.buffer = s.buffer.length >= n ? s.buffer : new float[n];
@@ -146,7 +150,11 @@ final class FloatRows {
             } else {
                 multiplyLone(half, rows, first, stride, count, x, s, lone, out, outOffset + g, outStride);
             }
-            multiplyBatched(rows, first, stride, count, x, s, batched, out, outOffset + g, outStride);
+            if (WIDE) {
+                FloatRowPairs.multiply(rows, first, stride, count, x, s.batched, batched, out, outOffset + g, outStride);
+            } else {
+                multiplyBatched(rows, first, stride, count, x, s, batched, out, outOffset + g, outStride);
+            }
         }
     }
 
@@ -159,8 +167,7 @@ final class FloatRows {
      */
     private static void multiplyBatched(MemorySegment rows, long first, long stride, int count, MatrixInput x,
             Scratch s, int batched, float[] out, int at, int outStride) {
-        int n = x.length();
-        int body = n & -8;
+        int body = x.length() & -8;
         for (int r0 = 0; r0 < count; r0 += BATCH_ROWS) {
             for (int k = 0; k < batched; k += TILE) {
                 sumBatchLanes(rows, first, stride, r0, count, x, s.batched, k, batched, body, s.lanes);
@@ -168,18 +175,26 @@ final class FloatRows {
                     long row = first + (r0 + i) * stride;
                     for (int u = 0; u < TILE && k + u < batched; u++) {
                         int t = s.batched[k + u];
-                        int l = 8 * (TILE * i + u);
-                        float sum = GgmlOrder.sumLanes(s.lanes[l], s.lanes[l + 1], s.lanes[l + 2], s.lanes[l + 3],
-                                s.lanes[l + 4], s.lanes[l + 5], s.lanes[l + 6], s.lanes[l + 7]);
-                        long a = t * x.floatRowBytes;
-                        for (int j = body; j < n; j++) {
-                            sum += product(rows, row, x.floats, a, j);
-                        }
-                        out[at + t * outStride + r0 + i] = sum;
+                        out[at + t * outStride + r0 + i] = batchSum(s.lanes, 8 * (TILE * i + u), rows, row, x, t);
                     }
                 }
             }
         }
+    }
+
+    /**
+     * A batch-order output: the 8 lanes at {@code lanes[l]} reduced, then token {@code t}'s
+     * products with the row at {@code rows}+{@code row} past the whole 8-value chunks, as
+     * {@link GgmlOrder#tinyBlasDot} adds them.
+     */
+    static float batchSum(float[] lanes, int l, MemorySegment rows, long row, MatrixInput x, int t) {
+        float sum = GgmlOrder.sumLanes(lanes[l], lanes[l + 1], lanes[l + 2], lanes[l + 3],
+                lanes[l + 4], lanes[l + 5], lanes[l + 6], lanes[l + 7]);
+        long a = t * x.floatRowBytes;
+        for (int j = x.length() & -8; j < x.length(); j++) {
+            sum += product(rows, row, x.floats, a, j);
+        }
+        return sum;
     }
 
     /**

@@ -38,13 +38,14 @@ class MultiplyRowsTest {
      * {@link MatrixInput#setSumOrder}): lone tokens take F32's and F16's token tiles
      * ({@link FloatRows}: one token alone, tiles of {@link FloatRows#LONE_TOKENS}, a short tile, a last
      * token alone), batch-order tokens tinyBLAS; lengths that leave a tail past the last 32
-     * values, or no 32 at all; ranges of rows within one group of rows and across two.
+     * values, or no 32 at all, or so long that {@link FloatRowPairs} takes the batch in chunks of
+     * tokens (6 at 4103 values); ranges of rows within one group of rows and across two.
      */
     @Test
     void floatTypesHaveTheBitsOfMatrixDotForEveryMixOfOrders() {
         SplittableRandom random = new SplittableRandom(13);
         for (GGMLType type : new GGMLType[] {GGMLType.F32, GGMLType.F16, GGMLType.BF16}) {
-            for (int n : new int[] {512, 269, 40, 7}) {
+            for (int n : new int[] {512, 269, 40, 7, 4103}) {
                 for (int tokens = 1; tokens <= 9; tokens++) {
                     boolean[] mixed = new boolean[tokens];
                     for (int t = 0; t < tokens; t++) {
