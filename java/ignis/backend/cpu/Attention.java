@@ -15,11 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * ggml_vec_dot_f16 (four 8-lane accumulators over 32-element steps) for a single token; the
  * cache is padded to 32 positions as llama.cpp's is. Parallel over heads and pairs of
  * neighbouring tokens, head by head; two tokens of one sequence's batch share each load of a key
- * and a value.
+ * and a value (with 512-bit vectors both tokens' weighted values in one vector: {@link AttentionPairs}).
  */
 final class Attention implements WorkerPool.RangeTask {
     private static final int L = GgmlMath.LANES;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** ggml_vec_dot_f16's step: four accumulators of eight lanes. */
     private static final int STEP = 4 * L;
     /**
@@ -41,6 +41,10 @@ final class Attention implements WorkerPool.RangeTask {
     /** Per thread: the second query's, for {@link #attendTwo}. */
     private final float[][] secondScores;
     private final float[][] secondQuery;
+    /** Per thread: the two tokens' probabilities side by side for {@link AttentionPairs}. */
+    private final float[][] pairScores;
+    /** {@link AttentionPairs} takes the weighted values (blocks of a multiple of 16 positions). */
+    private boolean pairedValues;
     /** Per thread: 2 * {@link #STEP} floats, the softmax's lane buffer and the batched weighted sums' accumulator slots. */
     private final float[][] lanes;
     /** Per thread: the block table and length last mapped into its group bases in this run. */
@@ -69,6 +73,7 @@ final class Attention implements WorkerPool.RangeTask {
         this.query = new float[threads][headDim];
         this.secondScores = new float[threads][capacity + L];
         this.secondQuery = new float[threads][headDim];
+        this.pairScores = new float[threads][AttentionPairs.ENABLED ? 2 * (capacity + L) : 0];
         this.lanes = new float[threads][2 * STEP];
         this.mappedTable = new int[threads][];
         this.mappedPositions = new int[threads];
@@ -89,6 +94,7 @@ final class Attention implements WorkerPool.RangeTask {
         this.batch = batch;
         this.keys = batch.store.keys[layer];
         this.values = batch.store.values[layer];
+        this.pairedValues = AttentionPairs.ENABLED && batch.store.blockTokens % (2 * L) == 0;
         this.q = q;
         this.out = out;
         // units of (head, two neighbouring tokens): see run
@@ -188,11 +194,14 @@ final class Attention implements WorkerPool.RangeTask {
         dots(qb, keyOffset, worker, sb, p, longer, true);
         softmax(sa, shorter, scaleAndMax(sa, shorter), lanes[worker]);
         softmax(sb, longer, scaleAndMax(sb, longer), lanes[worker]);
+        if (pairedValues) {
+            AttentionPairs.interleave(sa, sb, shorter & -(2 * L), pairScores[worker]);
+        }
         int kvOffset = (h / groupSize) * headDim;
         int stride = batch.store.blockTokens;
         for (int first = 0; first < headDim; first += 4) {
             weightedValuesBatchedTwo(sa, shorter, sb, longer, (kvOffset + first) * stride, stride, lanes[worker],
-                    groupValueBase[worker], outOffset(a, h) + first, outOffset(b, h) + first);
+                    groupValueBase[worker], pairScores[worker], outOffset(a, h) + first, outOffset(b, h) + first);
         }
     }
 
@@ -563,10 +572,15 @@ final class Attention implements WorkerPool.RangeTask {
      */
     private void finishWeightedValues(float[] prob, int from, int n, int row, int stride, float[] slots, int base, int[] valueBase,
                                       int at) {
+        // fewer than 8 positions left (from is a multiple of 8): the first n - from lanes take one more product
+        VectorMask<Float> left = F8.indexInRange(0, n - from);
+        FloatVector w = FloatVector.fromArray(F8, prob, from, left);
+        int v = from < n ? row + valueBase[from / L] : 0;
         for (int u = 0; u < 4; u++) {
             int slot = base + u * L;
-            for (int q = from; q < n; q++) {
-                slots[slot + q % L] = Math.fma(prob[q], values[row + u * stride + valueBase[q / L] + q % L], slots[slot + q % L]);
+            if (from < n) {
+                FloatVector acc = FloatVector.fromArray(F8, slots, slot);
+                acc.blend(w.fma(FloatVector.fromArray(F8, values, v + u * stride, left), acc), left).intoArray(slots, slot);
             }
             out[at + u] = GgmlMath.sumLanes(slots, slot);
         }
@@ -577,7 +591,7 @@ final class Attention implements WorkerPool.RangeTask {
      * common positions in one pass, each value vector loaded once for both; eight sums.
      */
     private void weightedValuesBatchedTwo(float[] pa, int na, float[] pb, int nb, int row, int stride, float[] slots,
-                                          int[] valueBase, int atA, int atB) {
+                                          int[] valueBase, float[] pairProbs, int atA, int atB) {
         FloatVector a0 = FloatVector.zero(F8);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -587,6 +601,18 @@ final class Attention implements WorkerPool.RangeTask {
         FloatVector b2 = a0;
         FloatVector b3 = a0;
         int p = 0;
+        if (pairedValues) {
+            // 16 common positions at a time, both queries per vector; the rest 8 at a time here
+            p = AttentionPairs.weightedValues(pairProbs, na, values, row, stride, valueBase, slots);
+            a0 = FloatVector.fromArray(F8, slots, 0);
+            b0 = FloatVector.fromArray(F8, slots, L);
+            a1 = FloatVector.fromArray(F8, slots, 2 * L);
+            b1 = FloatVector.fromArray(F8, slots, 3 * L);
+            a2 = FloatVector.fromArray(F8, slots, 4 * L);
+            b2 = FloatVector.fromArray(F8, slots, 5 * L);
+            a3 = FloatVector.fromArray(F8, slots, 6 * L);
+            b3 = FloatVector.fromArray(F8, slots, 7 * L);
+        }
         for (; p + L <= na; p += L) {
             FloatVector wa = FloatVector.fromArray(F8, pa, p);
             FloatVector wb = FloatVector.fromArray(F8, pb, p);
