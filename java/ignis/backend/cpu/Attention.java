@@ -572,17 +572,21 @@ final class Attention implements WorkerPool.RangeTask {
      */
     private void finishWeightedValues(float[] prob, int from, int n, int row, int stride, float[] slots, int base, int[] valueBase,
                                       int at) {
-        // fewer than 8 positions left (from is a multiple of 8): the first n - from lanes take one more product
-        VectorMask<Float> left = F8.indexInRange(0, n - from);
-        FloatVector w = FloatVector.fromArray(F8, prob, from, left);
-        int v = from < n ? row + valueBase[from / L] : 0;
-        for (int u = 0; u < 4; u++) {
-            int slot = base + u * L;
-            if (from < n) {
+        // fewer than 8 positions left (from is a multiple of 8): the first n - from lanes take one
+        // more product. Whole 8-lane loads (the scores are padded, a block holds whole groups of
+        // 8) with the lanes past n blended away: a masked load checks its bounds out of line.
+        if (from < n) {
+            VectorMask<Float> left = VectorMask.fromLong(F8, (1L << (n - from)) - 1);
+            FloatVector w = FloatVector.fromArray(F8, prob, from);
+            int v = row + valueBase[from / L];
+            for (int u = 0; u < 4; u++) {
+                int slot = base + u * L;
                 FloatVector acc = FloatVector.fromArray(F8, slots, slot);
-                acc.blend(w.fma(FloatVector.fromArray(F8, values, v + u * stride, left), acc), left).intoArray(slots, slot);
+                acc.blend(w.fma(FloatVector.fromArray(F8, values, v + u * stride), acc), left).intoArray(slots, slot);
             }
-            out[at + u] = GgmlMath.sumLanes(slots, slot);
+        }
+        for (int u = 0; u < 4; u++) {
+            out[at + u] = GgmlMath.sumLanes(slots, base + u * L);
         }
     }
 

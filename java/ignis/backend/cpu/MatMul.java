@@ -3,6 +3,7 @@ package ignis.backend.cpu;
 import ignis.tensor.MatrixInput;
 import ignis.tensor.PackedMatrix;
 import ignis.tensor.QuantFormat;
+import ignis.tensor.RowVectors;
 import ignis.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.IdentityHashMap;
@@ -16,7 +17,7 @@ import java.util.Map;
  */
 final class MatMul implements WorkerPool.RangeTask {
     /** Rows per chunk handed to a thread: whole packed groups, and even for the two-row kernels. */
-    private static final int ROW_GRANULE = 16;
+    private static final int ROW_GRANULE = RowVectors.GROUP_ROWS;
 
     private static final System.Logger LOG = System.getLogger(MatMul.class.getName());
 

@@ -28,7 +28,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile Throwable failure;
     private RangeTask task;
     private int size;
-    private int chunk;
+    private int unit;
 
     public WorkerPool(int threads) {
         workers = new Thread[threads - 1];
@@ -50,12 +50,11 @@ public final class WorkerPool implements AutoCloseable {
         }
         this.task = task;
         this.size = size;
-        // A few chunks per thread balance uneven rows without much contention on the counter.
         // chunks are whole multiples of minChunk (kernels that take rows in groups rely on it)
-        this.chunk = Math.max(1, size / (threads() * 4) / minChunk) * minChunk;
+        this.unit = minChunk;
         nextChunk.set(0);
         running.set(workers.length);
-        generation++; // volatile write: publishes task, size, chunk to the workers
+        generation++; // volatile write: publishes task, size, unit to the workers
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
@@ -84,9 +83,15 @@ public final class WorkerPool implements AutoCloseable {
     private void runChunks(int worker) {
         RangeTask t = task;
         int n = size;
-        int c = chunk;
-        for (int start = nextChunk.getAndAdd(c); start < n; start = nextChunk.getAndAdd(c)) {
-            t.run(start, Math.min(n, start + c), worker);
+        int u = unit;
+        int shares = 2 * threads();
+        // guided: each chunk a share of what is left, so the first are large (few claims) and
+        // the last small, and the threads finish close together
+        for (int start = nextChunk.get(); start < n; start = nextChunk.get()) {
+            int c = Math.max(1, (n - start) / shares / u) * u;
+            if (nextChunk.compareAndSet(start, start + c)) {
+                t.run(start, Math.min(n, start + c), worker);
+            }
         }
     }
 
