@@ -2,8 +2,11 @@ package ignis.runtime;
 
 import ignis.backend.KvCache;
 import ignis.backend.ModelExecutor;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * llama-bench style measurements of one engine: {@code pp N} prefills N prompt tokens into an
@@ -70,10 +73,13 @@ public final class Benchmark {
 
     /**
      * Warm-up runs before the timed ones: until a run is no more than this much faster than the
-     * one before (a JIT's late compiles of large kernels), at most {@link #MAX_WARM_UPS}.
+     * one before (a JIT's late compiles of large kernels) and the JIT compiled for at most
+     * {@link #JIT_QUIET} of its time, at most {@link #MAX_WARM_UPS}. A compile takes a core from
+     * the kernels' threads: on 2 cores a decode rep that overlapped 200 ms of it ran 1.6x as long.
      */
     static final double STEADY_GAIN = 0.05;
-    static final int MAX_WARM_UPS = 4;
+    static final double JIT_QUIET = 0.02;
+    static final int MAX_WARM_UPS = 12;
 
     /** Prefill of {@code n} tokens, {@code reps} times after the warm-up runs. */
     public Result prompt(int n, int reps, RepListener listener) {
@@ -111,19 +117,35 @@ public final class Benchmark {
         return new Result(test, n, seconds);
     }
 
-    /** Runs {@code run} until it stops getting faster by more than {@link #STEADY_GAIN}, at most {@link #MAX_WARM_UPS} times; returns the runs made. */
     static int warmUp(DoubleSupplier run) {
-        double previous = run.getAsDouble();
-        int runs = 1;
+        return warmUp(run, Benchmark::compileMillis);
+    }
+
+    /**
+     * Runs {@code run} until it stops getting faster by more than {@link #STEADY_GAIN} and the
+     * JIT ({@code compileMillis}: its total compile time so far) is quiet during a run, at most
+     * {@link #MAX_WARM_UPS} times; returns the runs made.
+     */
+    static int warmUp(DoubleSupplier run, LongSupplier compileMillis) {
+        double previous = Double.POSITIVE_INFINITY;
+        int runs = 0;
         while (runs < MAX_WARM_UPS) {
+            long compiledBefore = compileMillis.getAsLong();
             double seconds = run.getAsDouble();
+            double compileShare = (compileMillis.getAsLong() - compiledBefore) / 1e3 / seconds;
             runs++;
-            if (seconds > previous * (1 - STEADY_GAIN)) {
+            if (seconds > previous * (1 - STEADY_GAIN) && compileShare <= JIT_QUIET) {
                 break;
             }
             previous = seconds;
         }
         return runs;
+    }
+
+    /** The JIT compilers' total time so far (0 where the JVM does not say). */
+    private static long compileMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** Ignis's own executor as a benchmark target. */
