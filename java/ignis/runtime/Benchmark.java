@@ -2,8 +2,6 @@ package ignis.runtime;
 
 import ignis.backend.KvCache;
 import ignis.backend.ModelExecutor;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -118,21 +116,21 @@ public final class Benchmark {
     }
 
     static int warmUp(DoubleSupplier run) {
-        return warmUp(run, Benchmark::compileMillis);
+        return warmUp(run, JitActivity::compileNanos);
     }
 
     /**
      * Runs {@code run} until it stops getting faster by more than {@link #STEADY_GAIN} and the
-     * JIT ({@code compileMillis}: its total compile time so far) is quiet during a run, at most
+     * JIT ({@code compileNanos}: its compiling so far, {@link JitActivity}) is quiet during a run, at most
      * {@link #MAX_WARM_UPS} times; returns the runs made.
      */
-    static int warmUp(DoubleSupplier run, LongSupplier compileMillis) {
+    static int warmUp(DoubleSupplier run, LongSupplier compileNanos) {
         double previous = Double.POSITIVE_INFINITY;
         int runs = 0;
         while (runs < MAX_WARM_UPS) {
-            long compiledBefore = compileMillis.getAsLong();
+            long compiledBefore = compileNanos.getAsLong();
             double seconds = run.getAsDouble();
-            double compileShare = (compileMillis.getAsLong() - compiledBefore) / 1e3 / seconds;
+            double compileShare = (compileNanos.getAsLong() - compiledBefore) / 1e9 / seconds;
             runs++;
             if (seconds > previous * (1 - STEADY_GAIN) && compileShare <= JIT_QUIET) {
                 break;
@@ -140,12 +138,6 @@ public final class Benchmark {
             previous = seconds;
         }
         return runs;
-    }
-
-    /** The JIT compilers' total time so far (0 where the JVM does not say). */
-    private static long compileMillis() {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** Ignis's own executor as a benchmark target. */

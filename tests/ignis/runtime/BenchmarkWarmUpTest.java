@@ -19,10 +19,10 @@ class BenchmarkWarmUpTest {
         return () -> seconds[next[0]++];
     }
 
-    /** The JIT's total compile time, read twice per run (before and after): the given totals in turn. */
+    /** The JIT's compiling so far in milliseconds, read twice per run (before and after): the given totals in turn. */
     private static LongSupplier compiled(long... totals) {
         int[] next = {0};
-        return () -> totals[next[0]++];
+        return () -> totals[next[0]++] * 1_000_000L;
     }
 
     /** A JIT that compiles nothing. */

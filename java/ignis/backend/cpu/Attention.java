@@ -1,6 +1,7 @@
 package ignis.backend.cpu;
 
 import ignis.model.LlamaConfig;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
@@ -545,11 +546,23 @@ final class Attention implements WorkerPool.RangeTask {
      * {@code out[at..at+3]}.
      */
     private void weightedValuesBatched(float[] prob, int n, int row, int stride, float[] slots, int[] valueBase, int at) {
-        FloatVector acc0 = FloatVector.zero(F8);
-        FloatVector acc1 = acc0;
-        FloatVector acc2 = acc0;
-        FloatVector acc3 = acc0;
-        int p = 0;
+        Arrays.fill(slots, 0, STEP, 0f);
+        int p = addWeightedValues(prob, 0, n, row, stride, slots, 0, valueBase);
+        finishWeightedValues(prob, p, n, row, stride, slots, 0, valueBase, at);
+    }
+
+    /**
+     * Positions {@code from} on, 8 at a time while 8 are left of {@code n}, added to the four
+     * components' accumulators that stand in {@code slots[base..base+32)}; returns where it
+     * stopped. (The accumulators go through the array: a helper taking vectors is not inlined
+     * everywhere and then boxes them.)
+     */
+    private int addWeightedValues(float[] prob, int from, int n, int row, int stride, float[] slots, int base, int[] valueBase) {
+        FloatVector acc0 = FloatVector.fromArray(F8, slots, base);
+        FloatVector acc1 = FloatVector.fromArray(F8, slots, base + L);
+        FloatVector acc2 = FloatVector.fromArray(F8, slots, base + 2 * L);
+        FloatVector acc3 = FloatVector.fromArray(F8, slots, base + 3 * L);
+        int p = from;
         for (; p + L <= n; p += L) {
             FloatVector w = FloatVector.fromArray(F8, prob, p);
             int v = row + valueBase[p / L];
@@ -558,11 +571,11 @@ final class Attention implements WorkerPool.RangeTask {
             acc2 = w.fma(FloatVector.fromArray(F8, values, v + 2 * stride), acc2);
             acc3 = w.fma(FloatVector.fromArray(F8, values, v + 3 * stride), acc3);
         }
-        acc0.intoArray(slots, 0);
-        acc1.intoArray(slots, L);
-        acc2.intoArray(slots, 2 * L);
-        acc3.intoArray(slots, 3 * L);
-        finishWeightedValues(prob, p, n, row, stride, slots, 0, valueBase, at);
+        acc0.intoArray(slots, base);
+        acc1.intoArray(slots, base + L);
+        acc2.intoArray(slots, base + 2 * L);
+        acc3.intoArray(slots, base + 3 * L);
+        return p;
     }
 
     /**
@@ -634,15 +647,6 @@ final class Attention implements WorkerPool.RangeTask {
             b2 = wb.fma(v2, b2);
             b3 = wb.fma(v3, b3);
         }
-        int pastA = p;
-        for (; p + L <= nb; p += L) {
-            FloatVector wb = FloatVector.fromArray(F8, pb, p);
-            int v = row + valueBase[p / L];
-            b0 = wb.fma(FloatVector.fromArray(F8, values, v), b0);
-            b1 = wb.fma(FloatVector.fromArray(F8, values, v + stride), b1);
-            b2 = wb.fma(FloatVector.fromArray(F8, values, v + 2 * stride), b2);
-            b3 = wb.fma(FloatVector.fromArray(F8, values, v + 3 * stride), b3);
-        }
         a0.intoArray(slots, 0);
         a1.intoArray(slots, L);
         a2.intoArray(slots, 2 * L);
@@ -651,7 +655,9 @@ final class Attention implements WorkerPool.RangeTask {
         b1.intoArray(slots, STEP + L);
         b2.intoArray(slots, STEP + 2 * L);
         b3.intoArray(slots, STEP + 3 * L);
-        finishWeightedValues(pa, pastA, na, row, stride, slots, 0, valueBase, atA);
+        finishWeightedValues(pa, p, na, row, stride, slots, 0, valueBase, atA);
+        // the second token's positions past the first's
+        p = addWeightedValues(pb, p, nb, row, stride, slots, STEP, valueBase);
         finishWeightedValues(pb, p, nb, row, stride, slots, STEP, valueBase, atB);
     }
 }
