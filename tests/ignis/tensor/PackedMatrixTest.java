@@ -220,6 +220,17 @@ class PackedMatrixTest {
         }
     }
 
+    /** Row ranges that the matrix loop splits on {@link RowVectors#GROUP_ROWS} keep every packed group whole. */
+    @Test
+    void theSplitGranuleHoldsWholeGroupsOfEveryPackedFormat() {
+        SplittableRandom random = new SplittableRandom(27);
+        for (GGMLType type : new GGMLType[] {GGMLType.Q4_0, GGMLType.Q4_K, GGMLType.Q5_K, GGMLType.Q6_K,
+                GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_1}) {
+            int groupRows = PackedMatrix.of(tensor(random, type, ROWS, N)).groupRows;
+            assertEquals(0, RowVectors.GROUP_ROWS % groupRows, type + ": groups of " + groupRows + " rows");
+        }
+    }
+
     @Test
     void otherFormatsAndSmallMatricesAreNotPacked() {
         SplittableRandom random = new SplittableRandom(23);
