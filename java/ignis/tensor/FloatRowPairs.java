@@ -8,11 +8,12 @@ import java.lang.foreign.MemorySegment;
 /**
  * {@link FloatRows}' batch-order (tinyBLAS) tiles on 512-bit vectors: two rows side by side in
  * one vector, 8 values of each ({@link #repackPairs}), against a token's same 8 values twice
- * ({@link #prepare}), so one fused multiply-add advances the 8 lanes of two outputs, each lane
+ * ({@link MatrixInput#floatsTwice}, made once per input), so one fused multiply-add advances the 8 lanes of two outputs, each lane
  * taking the products and order of {@link GgmlOrder#tinyBlasDot}; the same bits as the 256-bit
  * tile at twice the width. {@link #PAIRS} row pairs by {@link FloatRows#TILE} tokens per pass.
  */
 final class FloatRowPairs {
+    static final boolean ENABLED = RowVectors.WIDE;
     private static final VectorSpecies<Float> WIDE = FloatVector.SPECIES_512;
     /** Row pairs per pass: 4 x 3 accumulators, 3 token vectors and a weight vector. */
     static final int PAIRS = 4;
@@ -20,9 +21,8 @@ final class FloatRowPairs {
     /** Doubled token values per chunk of tokens: with a group's pairs, within L2. */
     private static final long CHUNK_BYTES = 256 << 10;
 
-    /** Per thread: the batch tokens' values twice over, a group's rows in pairs, and a pass's lanes. */
+    /** Per thread: a group's rows in pairs and a pass's lanes. */
     private static final class Scratch {
-        float[] twice = new float[0];
         float[] pairs = new float[0];
         final float[] lanes = new float[16 * PAIRS * TOKENS];
     }
@@ -38,29 +38,8 @@ final class FloatRowPairs {
     }
 
     /**
-     * Tokens {@code tokens[0..count)}'s values for {@link #multiply}: chunk c of the k-th at
-     * {@code (k * chunks + c) * 16}, its 8 values twice. Once per matrix call.
-     */
-    static void prepare(MatrixInput x, int[] tokens, int count) {
-        Scratch s = SCRATCH.get();
-        int chunks = chunks(x);
-        if (s.twice.length < count * chunks * 16) {
-            s.twice = new float[count * chunks * 16];
-        }
-        for (int k = 0; k < count; k++) {
-            long a = tokens[k] * x.floatRowBytes;
-            for (int c = 0; c < chunks; c++) {
-                FloatVector v = FloatVector.fromMemorySegment(VectorKernels.FLOAT_256, x.floats, a + 32L * c, LittleEndian.ORDER);
-                int at = (k * chunks + c) * 16;
-                v.intoArray(s.twice, at);
-                v.intoArray(s.twice, at + 8);
-            }
-        }
-    }
-
-    /**
      * The {@code count} rows at {@code first}, {@code stride} bytes apart, times the
-     * {@code batched} tokens of {@code tokens} (values from {@link #prepare}), into
+     * {@code batched} tokens of {@code tokens} (values from {@link MatrixInput#floatsTwice}), into
      * {@code out[at + t * outStride + row]}; a short pass repeats its last pair or token, whose
      * outputs are then not written.
      */
@@ -86,7 +65,7 @@ final class FloatRowPairs {
         int pairs = (count + 1) / 2;
         for (int p0 = 0; p0 < pairs; p0 += PAIRS) {
             for (int k = from; k < to; k += TOKENS) {
-                passLanes(s.pairs, p0, pairs, s.twice, k, batched, chunks, s.lanes);
+                passLanes(s.pairs, p0, pairs, x.floatsTwice, tokens, k, batched, chunks, s.lanes);
                 for (int i = 0; i < PAIRS && p0 + i < pairs; i++) {
                     for (int half = 0; half < 2 && 2 * (p0 + i) + half < count; half++) {
                         int row = 2 * (p0 + i) + half;
@@ -120,17 +99,19 @@ final class FloatRowPairs {
 
     /**
      * The accumulators of pairs {@code p0..p0+3} (the last of {@code pairs} standing in past it)
-     * and tokens {@code k..k+2} of the prepared ones (likewise), into {@code lanes[16 * (3 * pair + token)]}.
+     * and tokens {@code tokens[k..k+2]} (likewise), their doubled values in {@code a}, into
+     * {@code lanes[16 * (3 * pair + token)]}.
      */
-    private static void passLanes(float[] w, int p0, int pairs, float[] a, int k, int batched, int chunks, float[] lanes) {
+    private static void passLanes(float[] w, int p0, int pairs, float[] a, int[] tokens, int k, int batched, int chunks,
+                                  float[] lanes) {
         int span = chunks * 16;
         int w0 = p0 * span;
         int w1 = Math.min(p0 + 1, pairs - 1) * span;
         int w2 = Math.min(p0 + 2, pairs - 1) * span;
         int w3 = Math.min(p0 + 3, pairs - 1) * span;
-        int a0 = k * span;
-        int a1 = Math.min(k + 1, batched - 1) * span;
-        int a2 = Math.min(k + 2, batched - 1) * span;
+        int a0 = tokens[k] * span;
+        int a1 = tokens[Math.min(k + 1, batched - 1)] * span;
+        int a2 = tokens[Math.min(k + 2, batched - 1)] * span;
         FloatVector c00 = FloatVector.zero(WIDE);
         FloatVector c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;

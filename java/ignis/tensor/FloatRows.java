@@ -107,9 +107,6 @@ final class FloatRows {
         boolean widenRows = (half && !halfAlone) || (brain && batched > 0);
         long widened = widenedBytes(n);
         int group = (int) Math.max(1, Math.min(MAX_GROUP, GROUP_BYTES / widened));
-        if (WIDE && batched > 0) {
-            FloatRowPairs.prepare(x, s.batched, batched);
-        }
         if (widenRows) {
             s.rows = atLeast(s.rows, widened * group);
             s.buffer = s.buffer.length >= n ? s.buffer : new float[n];
@@ -150,7 +147,7 @@ final class FloatRows {
             } else {
                 multiplyLone(half, rows, first, stride, count, x, s, lone, out, outOffset + g, outStride);
             }
-            if (WIDE) {
+            if (x.hasFloatsTwice) {
                 FloatRowPairs.multiply(rows, first, stride, count, x, s.batched, batched, out, outOffset + g, outStride);
             } else {
                 multiplyBatched(rows, first, stride, count, x, s, batched, out, outOffset + g, outStride);

@@ -1,6 +1,7 @@
 package ignis.tensor;
 
 import ignis.IgnisException;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -79,6 +80,14 @@ public final class MatrixInput {
     MemorySegment floats = MemorySegment.NULL;
     long floatRowBytes;
     boolean hasFloats;
+
+    /**
+     * With 512-bit vectors and batch-order tokens, beside {@link #floats}: each token's values in
+     * chunks of 8, every chunk twice, chunk c of token t at {@code (t * (length / 8) + c) * 16},
+     * for {@link FloatRowPairs}. Valid while {@link #hasFloatsTwice}.
+     */
+    float[] floatsTwice = new float[0];
+    boolean hasFloatsTwice;
     private float[] widenBuffer = new float[0];
 
     /** Runs a {@link TokenRange} over {@code [0, count)}, split into ranges that may run in parallel; returns when all are done. */
@@ -97,6 +106,7 @@ public final class MatrixInput {
     private final TokenRange unpackRange = this::unpackTokens;
     private final TokenRange transposeRange = this::transposeTokenGroups;
     private final TokenRange regroupRange = this::regroupTiles;
+    private final TokenRange doubleFloatsRange = this::doubleFloats;
     /** Set by any range of {@link #unpackTokens} that meets a -128. */
     private volatile boolean sawMinus128;
     private int regroupTile;
@@ -168,6 +178,7 @@ public final class MatrixInput {
         hasQuantsTwice = false;
         hasTileQuants = false;
         hasFloats = false;
+        hasFloatsTwice = false;
     }
 
     /**
@@ -203,6 +214,12 @@ public final class MatrixInput {
                     widen();
                     hasFloats = true;
                 }
+                if (hasFloats && !hasFloatsTwice && FloatRowPairs.ENABLED && anyBatchOrderToken()) {
+                    int size = tokens * (length / 8) * 16;
+                    floatsTwice = floatsTwice.length >= size ? floatsTwice : new float[size];
+                    loop.forRanges(tokens, doubleFloatsRange);
+                    hasFloatsTwice = true;
+                }
             }
             default -> {
             }
@@ -225,6 +242,19 @@ public final class MatrixInput {
         widenBuffer = widenBuffer.length >= length ? widenBuffer : new float[length];
         for (int t = 0; t < tokens; t++) {
             FloatRows.widen(type, rows, t * rowBytes, floats, t * floatRowBytes, length, widenBuffer);
+        }
+    }
+
+    /** {@link #floatsTwice} of tokens {@code [from, to)}. */
+    private void doubleFloats(int from, int to) {
+        int chunks = length / 8;
+        for (int t = from; t < to; t++) {
+            for (int c = 0; c < chunks; c++) {
+                FloatVector v = FloatVector.fromMemorySegment(VectorKernels.FLOAT_256, floats, t * floatRowBytes + 32L * c, LittleEndian.ORDER);
+                int at = (t * chunks + c) * 16;
+                v.intoArray(floatsTwice, at);
+                v.intoArray(floatsTwice, at + 8);
+            }
         }
     }
 
