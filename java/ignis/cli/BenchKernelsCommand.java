@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  * flash-decoding) timed per launch by the device's clock (OpenCL profiling events, CUDA events),
  * with achieved GB/s next to the device's copy bandwidth measured in the same run.
  */
-@Command(name = "bench-kernels", description = "Time the device kernels: GB/s and % of the device's measured bandwidth.")
+@Command(name = "bench-kernels", description = "Time the device kernels: GB/s and %% of the device's measured bandwidth.")
 public final class BenchKernelsCommand implements Callable<Integer> {
 
     @Option(names = "--backend", defaultValue = "cuda", description = "cuda | opencl (default ${DEFAULT-VALUE})")

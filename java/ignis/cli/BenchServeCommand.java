@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * this process on the given model, or any at {@code --url}) with 1 to 16 concurrent streaming
  * requests and reports throughput, TTFT and TPOT per concurrency level.
  */
-@Command(name = "bench-serve", mixinStandardHelpOptions = true,
+@Command(name = "bench-serve",
         description = "Benchmark serving: output tokens/s, TTFT and TPOT (p50/p99) at each concurrency, and the scaling from the first level.")
 public final class BenchServeCommand implements Callable<Integer> {
 

@@ -3,9 +3,11 @@ package ignis.cli;
 import ignis.IgnisException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code ignis} command line. Results go to stdout, logs and progress to stderr. */
-@Command(name = "ignis", mixinStandardHelpOptions = true, version = "ignis 0.1.0",
+// --help and --version inherited by every subcommand
+@Command(name = "ignis", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "ignis 0.1.0",
         description = "Fast LLM inference on the JVM.",
         subcommands = {GenerateCommand.class, ServeCommand.class, BenchCommand.class, BenchServeCommand.class, BenchKernelsCommand.class, DevicesCommand.class, KernelsCommand.class,
                 SynthCommand.class,

@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ignis serve}: the OpenAI-compatible server over continuous batching, until interrupted. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(name = "serve",
         description = "Serve a model over HTTP: /v1/completions, /v1/chat/completions (stream: true as server-sent events), "
                 + "/v1/models, /health, /metrics.")
 public final class ServeCommand implements Callable<Integer> {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code ignis synth}: writes a llama GGUF with seeded random weights, for tests and benchmarks. */
-@Command(name = "synth", mixinStandardHelpOptions = true,
+@Command(name = "synth",
         description = "Writes a llama-architecture GGUF with seeded random weights that llama.cpp and Ignis load.")
 public final class SynthCommand implements Callable<Integer> {
 

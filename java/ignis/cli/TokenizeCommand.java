@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Prints the token ids of a text, as llama.cpp's {@code llama-tokenize --ids}. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
+@Command(name = "tokenize",
         description = "Print the token ids of a text under a model's vocabulary (special token text is parsed).")
 public final class TokenizeCommand implements Callable<Integer> {
     @Spec
