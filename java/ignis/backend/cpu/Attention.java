@@ -48,6 +48,8 @@ final class Attention implements WorkerPool.RangeTask {
     private boolean pairedValues;
     /** Per thread: 2 * {@link #STEP} floats, the softmax's lane buffer and the batched weighted sums' accumulator slots. */
     private final float[][] lanes;
+    /** Per worker: the sum of {@link #touch}'s loads, kept so that they are not removed. */
+    private final float[][] touched;
     /** Per thread: the block table and length last mapped into its group bases in this run. */
     private final int[][] mappedTable;
     private final int[] mappedPositions;
@@ -61,6 +63,8 @@ final class Attention implements WorkerPool.RangeTask {
     private float[] values;
     private float[] q;
     private float[] out;
+    /** The batch is one token summed alone (a decode step): see {@link #touch}. */
+    private boolean lone;
 
     Attention(WorkerPool pool, LlamaConfig c, int capacity) {
         this.pool = pool;
@@ -76,6 +80,7 @@ final class Attention implements WorkerPool.RangeTask {
         this.secondQuery = new float[threads][headDim];
         this.pairScores = new float[threads][AttentionPairs.ENABLED ? 2 * (capacity + L) : 0];
         this.lanes = new float[threads][2 * STEP];
+        this.touched = new float[threads][L];
         this.mappedTable = new int[threads][];
         this.mappedPositions = new int[threads];
         int groups = (capacity + L - 1) / L + 1;
@@ -98,8 +103,10 @@ final class Attention implements WorkerPool.RangeTask {
         this.pairedValues = AttentionPairs.ENABLED && batch.store.blockTokens % (2 * L) == 0;
         this.q = q;
         this.out = out;
-        // units of (head, two neighbouring tokens): see run
-        pool.parallelFor((batch.tokens + 1) / 2 * heads, 1, this);
+        // units of (head, two neighbouring tokens): see run; a lone token's heads in equal
+        // shares, so that each thread's keys and values are long runs to touch
+        lone = batch.tokens == 1 && !batch.batched[0] && headDim % 32 == 0;
+        pool.parallelFor((batch.tokens + 1) / 2 * heads, lone ? (heads + pool.threads() - 1) / pool.threads() : 1, this);
         this.out = null;
         this.batch = null;
     }
@@ -126,6 +133,12 @@ final class Attention implements WorkerPool.RangeTask {
         int tokens = batch.tokens;
         int pairsPerHead = (tokens + 1) / 2;
         int units = pairsPerHead * heads;
+        if (lone) {
+            // heads [units - end, units - start), as the loop below takes them
+            int positions = batch.position[0] + 1;
+            mapGroups(0, positions, worker);
+            touch(positions, (units - end) / groupSize, (units - start - 1) / groupSize + 1, worker);
+        }
         for (int next = start; next < end; next++) {
             // head by head, so that a thread's next unit rereads the same head's keys and values
             // from its own cache; within a head the last tokens first: with causal attention they
@@ -163,6 +176,40 @@ final class Attention implements WorkerPool.RangeTask {
         dots(qh, keyOffset, worker, s, 0, positions, batched);
         softmax(s, positions, scaleAndMax(s, positions), lanes[worker]);
         weightedValues(s, positions, (h / groupSize) * headDim, outOffset(t, h), worker, batched, groupValueBase[worker]);
+    }
+
+    /**
+     * Loads a float of each cache line of the keys and values of KV heads {@code [first, end)}
+     * of the lone token's positions, block by block, each block's part one run of memory per
+     * array, in loops of independent loads. A decoded token's attention finds its keys and
+     * values out of cache (the weights streamed through it since), and its kernels, reaching
+     * them head by head along their sums (runs of 8 KiB), read memory at a third of the rate
+     * of long runs. Java has no prefetch instruction; this is one.
+     */
+    private void touch(int positions, int first, int end, int worker) {
+        int[] keyBase = groupKeyBase[worker];
+        int[] valueBase = groupValueBase[worker];
+        int stride = batch.store.blockTokens;
+        float[] k = keys;
+        float[] v = values;
+        FloatVector sum = FloatVector.zero(F8);
+        for (int p = 0; p < positions; p += stride) {
+            int used = Math.min(stride, positions - p);
+            for (int kvHead = first; kvHead < end; kvHead++) {
+                // the head's keys of the block's positions: one run of used * headDim floats
+                int key = keyBase[p / L] + kvHead * headDim * stride;
+                for (int i = 0; i < used * headDim; i += 16) {
+                    sum = sum.add(FloatVector.fromArray(F8, k, key + i));
+                }
+                // its values: the first used floats of each component's row
+                for (int row = valueBase[p / L] + kvHead * headDim * stride, r = 0; r < headDim; r++, row += stride) {
+                    for (int i = 0; i < used; i += 16) {
+                        sum = sum.add(FloatVector.fromArray(F8, v, row + i));
+                    }
+                }
+            }
+        }
+        sum.intoArray(touched[worker], 0);
     }
 
     /**
@@ -518,26 +565,33 @@ final class Attention implements WorkerPool.RangeTask {
         }
         int left = n - p;
         if (left > 0) {
+            // whole 8-lane loads (the scores are padded, a block holds whole groups of 8) with the
+            // lanes from n on blended away: a masked load checks its bounds out of line, and this
+            // tail runs for every component of every head
             int g = p / L;
-            VectorMask<Float> m = F8.indexInRange(0, left);
-            a0 = FloatVector.fromArray(F8, prob, p, m).fma(FloatVector.fromArray(F8, values, row + valueBase[g], m), a0);
+            a0 = a0.blend(FloatVector.fromArray(F8, prob, p).fma(FloatVector.fromArray(F8, values, row + valueBase[g]), a0), firstLanes(left));
             if (left > L) {
-                m = F8.indexInRange(L, left);
-                a1 = FloatVector.fromArray(F8, prob, p + L, m).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 1], m), a1);
+                a1 = a1.blend(FloatVector.fromArray(F8, prob, p + L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 1]), a1),
+                        firstLanes(left - L));
             }
             if (left > 2 * L) {
-                m = F8.indexInRange(2 * L, left);
-                a2 = FloatVector.fromArray(F8, prob, p + 2 * L, m).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 2], m), a2);
+                a2 = a2.blend(FloatVector.fromArray(F8, prob, p + 2 * L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 2]), a2),
+                        firstLanes(left - 2 * L));
             }
             if (left > 3 * L) {
-                m = F8.indexInRange(3 * L, left);
-                a3 = FloatVector.fromArray(F8, prob, p + 3 * L, m).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 3], m), a3);
+                a3 = a3.blend(FloatVector.fromArray(F8, prob, p + 3 * L).fma(FloatVector.fromArray(F8, values, row + valueBase[g + 3]), a3),
+                        firstLanes(left - 3 * L));
             }
         }
         FloatVector x = a0.add(a2).add(a1.add(a3));
         FloatVector t = x.add(x.rearrange(SWAP_HALVES));
         FloatVector u = t.add(t.rearrange(SWAP_NEIGHBOURS));
         return u.lane(0) + u.lane(2);
+    }
+
+    /** The first {@code count} lanes of 8 (all 8 from {@code count} 8 on). */
+    private static VectorMask<Float> firstLanes(int count) {
+        return VectorMask.fromLong(F8, (1L << Math.min(count, L)) - 1);
     }
 
     /**
@@ -589,7 +643,7 @@ final class Attention implements WorkerPool.RangeTask {
         // more product. Whole 8-lane loads (the scores are padded, a block holds whole groups of
         // 8) with the lanes past n blended away: a masked load checks its bounds out of line.
         if (from < n) {
-            VectorMask<Float> left = VectorMask.fromLong(F8, (1L << (n - from)) - 1);
+            VectorMask<Float> left = firstLanes(n - from);
             FloatVector w = FloatVector.fromArray(F8, prob, from);
             int v = row + valueBase[from / L];
             for (int u = 0; u < 4; u++) {
