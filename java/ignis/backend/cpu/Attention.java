@@ -23,6 +23,8 @@ final class Attention implements WorkerPool.RangeTask {
     static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** ggml_vec_dot_f16's step: four accumulators of eight lanes. */
     private static final int STEP = 4 * L;
+    /** Keys and values {@link #touch} brings in at a time: a share of a core's L2 that they stay in until read. */
+    private static final long TOUCH_BYTES = 256 << 10;
     /**
      * Lane shuffles for the reductions below, written out in the kernel rather than called:
      * a helper taking a vector that C2 does not inline boxes it (megabytes per token).
@@ -63,8 +65,12 @@ final class Attention implements WorkerPool.RangeTask {
     private float[] values;
     private float[] q;
     private float[] out;
-    /** The batch is one token summed alone (a decode step): see {@link #touch}. */
-    private boolean lone;
+    /**
+     * {@link #attendLoneToken} as a pool task, made once (a method reference per call would
+     * allocate); a task of its own, so that C2 compiles it apart from {@link #run}, whose
+     * compiled prefill paths it would otherwise change.
+     */
+    private final WorkerPool.RangeTask loneToken = this::attendLoneToken;
 
     Attention(WorkerPool pool, LlamaConfig c, int capacity) {
         this.pool = pool;
@@ -103,10 +109,13 @@ final class Attention implements WorkerPool.RangeTask {
         this.pairedValues = AttentionPairs.ENABLED && batch.store.blockTokens % (2 * L) == 0;
         this.q = q;
         this.out = out;
-        // units of (head, two neighbouring tokens): see run; a lone token's heads in equal
-        // shares, so that each thread's keys and values are long runs to touch
-        lone = batch.tokens == 1 && !batch.batched[0] && headDim % 32 == 0;
-        pool.parallelFor((batch.tokens + 1) / 2 * heads, lone ? (heads + pool.threads() - 1) / pool.threads() : 1, this);
+        if (batch.tokens == 1 && !batch.batched[0]) {
+            // a decode step: its heads in equal shares, so that each thread touches long runs
+            pool.parallelFor(heads, (heads + pool.threads() - 1) / pool.threads(), loneToken);
+        } else {
+            // units of (head, two neighbouring tokens): see run
+            pool.parallelFor((batch.tokens + 1) / 2 * heads, 1, this);
+        }
         this.out = null;
         this.batch = null;
     }
@@ -133,12 +142,6 @@ final class Attention implements WorkerPool.RangeTask {
         int tokens = batch.tokens;
         int pairsPerHead = (tokens + 1) / 2;
         int units = pairsPerHead * heads;
-        if (lone) {
-            // heads [units - end, units - start), as the loop below takes them
-            int positions = batch.position[0] + 1;
-            mapGroups(0, positions, worker);
-            touch(positions, (units - end) / groupSize, (units - start - 1) / groupSize + 1, worker);
-        }
         for (int next = start; next < end; next++) {
             // head by head, so that a thread's next unit rereads the same head's keys and values
             // from its own cache; within a head the last tokens first: with causal attention they
@@ -162,6 +165,31 @@ final class Attention implements WorkerPool.RangeTask {
     /** Tokens {@code a} and {@code b} read one sequence's keys and sum as a batch: {@link #attendTwo} takes them together. */
     private boolean sharesKeys(int a, int b) {
         return batch.batched[a] && batch.batched[b] && batch.table[a] == batch.table[b] && headDim % L == 0;
+    }
+
+    /**
+     * Heads {@code [start, end)} of a lone token (a decode step), KV heads in runs that fit the
+     * thread's cache: each run's keys and values touched ({@link #touch}), then attended.
+     */
+    private void attendLoneToken(int start, int end, int worker) {
+        mappedTable[worker] = null;
+        mappedPositions[worker] = 0;
+        int positions = batch.position[0] + 1;
+        mapGroups(0, positions, worker);
+        int firstKv = start / groupSize;
+        int endKv = (end - 1) / groupSize + 1;
+        // keys and values of one KV head: positions * headDim floats each
+        long headBytes = 2L * positions * headDim * Float.BYTES;
+        int run = (int) Math.max(1, Math.min(endKv - firstKv, TOUCH_BYTES / headBytes));
+        for (int kv = firstKv; kv < endKv; kv += run) {
+            int kvEnd = Math.min(endKv, kv + run);
+            if (headDim % 32 == 0) {
+                touch(positions, kv, kvEnd, worker);
+            }
+            for (int h = Math.max(start, kv * groupSize); h < Math.min(end, kvEnd * groupSize); h++) {
+                attendOne(0, h, worker);
+            }
+        }
     }
 
     /** Token {@code t}'s attention for head {@code h}. */
