@@ -54,7 +54,7 @@ public final class Float64Llama {
                 v[t] = matVec(m[2], h, c.kvDim());
             }
             for (int t = 0; t < n; t++) {
-                double[] attended = attend(q[t], k, v, t);
+                double[] attended = attend(c, q[t], k, v, t);
                 add(x[t], matVec(m[3], attended, dim));
                 double[] h = rmsNorm(x[t], norms[2 * l + 1]);
                 double[] gate = matVec(m[4], h, c.ffn());
@@ -72,7 +72,8 @@ public final class Float64Llama {
         return logits;
     }
 
-    private double[] attend(double[] q, double[][] k, double[][] v, int position) {
+    /** Softmax attention of every head of {@code q} over positions {@code 0..position} of {@code k} and {@code v}. */
+    public static double[] attend(LlamaConfig c, double[] q, double[][] k, double[][] v, int position) {
         int hd = c.headDim();
         double[] out = new double[c.queryDim()];
         for (int h = 0; h < c.heads(); h++) {

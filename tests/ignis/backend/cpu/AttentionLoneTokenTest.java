@@ -1,9 +1,11 @@
 package ignis.backend.cpu;
 
+import static ignis.backend.cpu.AttentionPairingTest.poisoned;
+import static ignis.backend.cpu.AttentionPairingTest.signed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ignis.model.Float64Llama;
 import ignis.model.LlamaConfig;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +51,7 @@ class AttentionLoneTokenTest {
                     new Attention(pool, config, capacity).attend(batch(store, table, position), 0, q, out);
                     if (oneThread == null) {
                         oneThread = out;
-                        checkAgainstFloat64(q, keys, values, position, heads, kvHeads, headDim, out);
+                        checkAgainstFloat64(config, q, keys, values, position, out);
                     } else {
                         for (int i = 0; i < out.length; i++) {
                             assertEquals(oneThread[i], out[i], 0f, "position " + position + ", " + threads + " threads, element " + i);
@@ -60,35 +62,27 @@ class AttentionLoneTokenTest {
         }
     }
 
-    private static void checkAgainstFloat64(float[] q, float[][] keys, float[][] values, int position, int heads, int kvHeads,
-                                            int headDim, float[] out) {
-        int group = heads / kvHeads;
-        for (int h = 0; h < heads; h++) {
-            int kv = h / group * headDim;
-            double[] score = new double[position + 1];
-            double max = Double.NEGATIVE_INFINITY;
-            for (int p = 0; p <= position; p++) {
-                double dot = 0;
-                for (int i = 0; i < headDim; i++) {
-                    dot += (double) Fp16.round(q[h * headDim + i]) * Fp16.round(keys[p][kv + i]);
-                }
-                score[p] = dot / Math.sqrt(headDim);
-                max = Math.max(max, score[p]);
-            }
-            double sum = 0;
-            for (int p = 0; p <= position; p++) {
-                score[p] = Math.exp(score[p] - max);
-                sum += score[p];
-            }
-            for (int i = 0; i < headDim; i++) {
-                double expected = 0;
-                for (int p = 0; p <= position; p++) {
-                    expected += score[p] / sum * Fp16.round(values[p][kv + i]);
-                }
-                // fp16 probabilities: a relative 2^-11 each, on values below 1
-                assertEquals(expected, out[h * headDim + i], 2e-3, "position " + position + ", head " + h + ", component " + i);
-            }
+    /** The float64 attention of the fp16-rounded query, keys and values (as the cache holds them). */
+    private static void checkAgainstFloat64(LlamaConfig config, float[] q, float[][] keys, float[][] values, int position, float[] out) {
+        double[][] k = new double[position + 1][];
+        double[][] v = new double[position + 1][];
+        for (int p = 0; p <= position; p++) {
+            k[p] = halves(keys[p]);
+            v[p] = halves(values[p]);
         }
+        double[] expected = Float64Llama.attend(config, halves(q), k, v, position);
+        for (int i = 0; i < out.length; i++) {
+            // fp16 probabilities: a relative 2^-11 each, on values below 1
+            assertEquals(expected[i], out[i], 2e-3, "position " + position + ", element " + i);
+        }
+    }
+
+    private static double[] halves(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = Fp16.round(x[i]);
+        }
+        return d;
     }
 
     private static KvBatch batch(KvStore store, int[] table, int position) {
@@ -99,19 +93,5 @@ class AttentionLoneTokenTest {
         b.batched[0] = false;
         b.position[0] = position;
         return b;
-    }
-
-    private static float[] signed(SplittableRandom random, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) random.nextDouble(-1, 1);
-        }
-        return v;
-    }
-
-    private static float[] poisoned(int n) {
-        float[] v = new float[n];
-        Arrays.fill(v, Float.NaN);
-        return v;
     }
 }

@@ -54,7 +54,7 @@ class AttentionPairingTest {
         }
     }
 
-    private static float[] signed(SplittableRandom random, int n) {
+    static float[] signed(SplittableRandom random, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) random.nextDouble(-1, 1);
@@ -62,7 +62,7 @@ class AttentionPairingTest {
         return v;
     }
 
-    private static float[] poisoned(int n) {
+    static float[] poisoned(int n) {
         float[] v = new float[n];
         Arrays.fill(v, Float.NaN);
         return v;
