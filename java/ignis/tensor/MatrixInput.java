@@ -1,10 +1,12 @@
 package ignis.tensor;
 
 import ignis.IgnisException;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -38,7 +40,7 @@ public final class MatrixInput {
     boolean unpacked;
     /**
      * For Q8_0, Q5_0 and Q4_1 weights and their inputs (Q8_0, Q8_1) of {@link Q8_0x16#FLOAT_TOKENS}
-     * tokens or more (see {@link #prepareFor}): every quant as a float, for the prefill kernel of {@link Q8_0x16},
+     * tokens or more (see {@link #prepareFor}), with 256-bit vectors: every quant as a float, for the prefill kernel of {@link Q8_0x16},
      * tokens in groups of {@link Q8_0x16#PLANE_TOKENS} that share a vector, 8 lanes each. A
      * 32-value block is 4 planes; lane l of plane j holds element 4l + j (lane l gathers the 4
      * elements ggml's AVX2 kernel sums into int lane l). Plane j of block k of token group G
@@ -49,6 +51,17 @@ public final class MatrixInput {
     float[] quantFloats = new float[0];
     /** The block scales laid out as one plane of {@link #quantFloats}: 8 lanes of token u's d at {@code (G * length / 32 + k) * 8 * PLANE_TOKENS + 8u}. */
     float[] quantFloatScales = new float[0];
+    /**
+     * The same with 512-bit vectors ({@link Q8_0x16#WIDE}), for {@link Q8_0LanePairs}: lane pair p's
+     * 8 quants of block k of token t ({@link Q8_0LanePairs#elementOfSlot}) at
+     * {@code lanePairQuants[((p * lanePairTokens + t) * length / 32 + k) * 8]}, d at
+     * {@code lanePairScales[t * length / 32 + k]}; tokens up to {@link #lanePairTokens}, a multiple
+     * of {@link Q8_0LanePairs#TOKENS}, the last token repeated past {@link #tokens}.
+     */
+    float[] lanePairQuants = new float[0];
+    float[] lanePairScales = new float[0];
+    int lanePairTokens;
+    /** Either layout: {@link #quantFloats} (256 bits) or {@link #lanePairQuants} (512 bits). */
     boolean hasQuantFloats;
 
     /**
@@ -105,6 +118,7 @@ public final class MatrixInput {
     // the per-token work of the layouts, made once (a method reference per call would allocate)
     private final TokenRange unpackRange = this::unpackTokens;
     private final TokenRange transposeRange = this::transposeTokenGroups;
+    private final TokenRange lanePairRange = this::fillLanePairs;
     private final TokenRange regroupRange = this::regroupTiles;
     private final TokenRange doubleFloatsRange = this::doubleFloats;
     /** Set by any range of {@link #unpackTokens} that meets a -128. */
@@ -298,8 +312,17 @@ public final class MatrixInput {
         }
     }
 
-    /** Fills {@link #quantFloats} and {@link #quantFloatScales} (the scales from {@link #scales}, filled by {@link #unpackInt8}). */
+    /** Fills {@link #quantFloats} and {@link #quantFloatScales}, or with 512-bit vectors the lane pairs (the scales from {@link #scales}, filled by {@link #unpackInt8}). */
     private void transposeToFloats() {
+        if (Q8_0x16.WIDE) {
+            lanePairTokens = (tokens + Q8_0LanePairs.TOKENS - 1) / Q8_0LanePairs.TOKENS * Q8_0LanePairs.TOKENS;
+            if (lanePairQuants.length < lanePairTokens * length) {
+                lanePairQuants = new float[lanePairTokens * length];
+                lanePairScales = new float[lanePairTokens * length / Q8_0Format.BLOCK];
+            }
+            loop.forRanges(lanePairTokens, lanePairRange);
+            return;
+        }
         int width = Q8_0x16.PLANE_TOKENS;
         int groups = (tokens + width - 1) / width;
         if (quantFloats.length < groups * width * length) {
@@ -325,6 +348,27 @@ public final class MatrixInput {
                 IntVector q = IntVector.fromMemorySegment(VectorKernels.INT_256, rows, quants, LittleEndian.ORDER);
                 for (int j = 0; j < 4; j++) {
                     VectorKernels.bytePlane(q, j).intoArray(quantFloats, (block * 4 + j) * 8 * width + lane);
+                }
+            }
+        }
+    }
+
+    /** A block's quants in the order of their lane-pair slots ({@link Q8_0LanePairs#elementOfSlot}). */
+    private static final VectorShuffle<Byte> TO_PAIR_SLOTS = VectorShuffle.fromOp(ByteVector.SPECIES_256, Q8_0LanePairs::elementOfSlot);
+
+    /** {@link #lanePairQuants} and {@link #lanePairScales} of tokens {@code [from, to)}. */
+    private void fillLanePairs(int from, int to) {
+        int blocksPerRow = length / Q8_0Format.BLOCK;
+        int quantsOffset = type == GGMLType.Q8_1 ? Q8_1Format.QS : 2;
+        for (int t = from; t < to; t++) {
+            int source = Math.min(t, tokens - 1);
+            System.arraycopy(scales, source * blocksPerRow, lanePairScales, t * blocksPerRow, blocksPerRow);
+            for (int k = 0; k < blocksPerRow; k++) {
+                long quants = source * rowBytes + (long) k * type.blockBytes + quantsOffset;
+                ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, rows, quants, LittleEndian.ORDER)
+                        .rearrange(TO_PAIR_SLOTS);
+                for (int p = 0; p < Q8_0LanePairs.PAIRS; p++) {
+                    ((FloatVector) q.convertShape(VectorOperators.B2F, FloatVector.SPECIES_256, p)).intoArray(lanePairQuants, ((p * lanePairTokens + t) * blocksPerRow + k) * 8);
                 }
             }
         }

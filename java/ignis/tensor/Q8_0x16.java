@@ -20,12 +20,12 @@ import java.lang.foreign.MemorySegment;
  * the sums and their order are the same. Batches of {@link Q8_0Format#PREFILL_TOKENS} tokens or
  * more take that 512-bit kernel two tokens per pass ({@link #multiplyTokenPairs}); from
  * {@link #FLOAT_TOKENS} on, on either width, a float kernel ({@link #multiplyGroups}; with 512-bit
- * vectors {@link Q8_0RowLanes}, a group's 16 rows across the lanes, else 4-row tiles): byte
+ * vectors {@link Q8_0LanePairs}, a group's 16 rows across the lanes, else 4-row tiles): byte
  * products and their sums of four are integers below 2^24, so float lanes hold exactly the int
  * lanes of {@link Q8_0Format#dotVector}, -128 or not; the per-block fused multiply-add and the
  * reduction are the same, so are the bits. Activations are converted once per input
- * ({@link MatrixInput#quantFloats}), {@link #TILE_ROWS} rows at a time once per matrix call, and
- * each vector holds {@link #PLANE_TOKENS} tokens' 8 lanes (two with 512-bit vectors).
+ * ({@link MatrixInput#lanePairQuants}, or {@link MatrixInput#quantFloats} with 256-bit vectors,
+ * each vector holding {@link #PLANE_TOKENS} tokens' 8 lanes), weights once per group and matrix call.
  */
 final class Q8_0x16 extends PackedMatrix {
     static final int ROWS = 16;
@@ -49,12 +49,18 @@ final class Q8_0x16 extends PackedMatrix {
      */
     private static final long CHUNK_BYTES = 256 << 10;
 
-    /** Per thread: a group's rows as floats ({@link #widenGroupRows} or {@link #widenGroupAcrossLanes}), their scales, and a tile's lanes. */
+    /**
+     * Tokens per chunk of the 512-bit kernel: their lanes ({@link Q8_0LanePairs#LANE_FLOATS} each)
+     * stay in L1 between the lane pairs' passes and the reduction.
+     */
+    private static final int CHUNK_TOKENS = 8 * Q8_0LanePairs.TOKENS;
+
+    /** Per thread: a group's rows as floats ({@link #widenGroupRows} or {@link #widenGroupAcrossLanes}), their scales, and a tile's or a chunk's lanes. */
     private static final class PlaneScratch {
         int blocks;
         float[] weights = new float[0];
         float[] scales = new float[0];
-        final float[] lanes = new float[TILE_ROWS * 2 * 8 * PLANE_TOKENS];
+        final float[] lanes = new float[WIDE ? CHUNK_TOKENS * Q8_0LanePairs.LANE_FLOATS : TILE_ROWS * 2 * 8 * PLANE_TOKENS];
 
         void fit(int rowBlocks) {
             blocks = rowBlocks;
@@ -187,42 +193,57 @@ final class Q8_0x16 extends PackedMatrix {
         }
     }
 
-    /** The rows of group {@code g} for {@link Q8_0RowLanes}: element e of block b of row r at {@code (b * 32 + e) * ROWS + r}, and the scales. */
+    /**
+     * The rows of group {@code g} for {@link Q8_0LanePairs}: lane pair p's slot i of block b of
+     * row r at {@code ((p * blocks + b) * 8 + i) * ROWS + r}, and the scales at {@code b * ROWS + r}.
+     */
     private void widenGroupAcrossLanes(int g, PlaneScratch s) {
         for (int r = 0; r < ROWS; r++) {
             for (int b = 0; b < blocks; b++) {
                 s.scales[b * ROWS + r] = scale((g * ROWS + r) * blocks + b);
                 int at = quantsAt(g * ROWS + r, b);
-                for (int i = 0; i < BLOCK_SHORTS; i++) {
-                    // elements 2i and 2i + 1, low byte first, sign-extended
-                    short pair = quants[at + i];
-                    s.weights[(b * 32 + 2 * i) * ROWS + r] = (byte) pair;
-                    s.weights[(b * 32 + 2 * i + 1) * ROWS + r] = pair >> 8;
+                for (int p = 0; p < Q8_0LanePairs.PAIRS; p++) {
+                    // lane p: elements 4p..4p+3 in shorts 2p and 2p + 1 (low byte first); lane p + 4: elements 16 + 4p.. in shorts 8 + 2p and 9 + 2p
+                    int slots = (p * blocks + b) * 8 * ROWS + r;
+                    widenShort(quants[at + 2 * p], s.weights, slots);
+                    widenShort(quants[at + 2 * p + 1], s.weights, slots + 2 * ROWS);
+                    widenShort(quants[at + 8 + 2 * p], s.weights, slots + 4 * ROWS);
+                    widenShort(quants[at + 9 + 2 * p], s.weights, slots + 6 * ROWS);
                 }
             }
         }
     }
 
-    /** {@link Q8_0RowLanes} over all tokens, three at a time (the last pass repeating the last token); outputs at {@code out[at + t * stride + row]}. */
+    /** The two signed bytes of {@code pair}, low first, at {@code to[at]} and {@code to[at + ROWS]}. */
+    private static void widenShort(short pair, float[] to, int at) {
+        to[at] = (byte) pair;
+        to[at + ROWS] = pair >> 8;
+    }
+
+    /**
+     * {@link Q8_0LanePairs} over all tokens, in chunks of {@link #CHUNK_TOKENS}: each lane pair
+     * over the chunk, six tokens at a time (the last pass of the input repeating its last token),
+     * then the chunk's lanes reduced; outputs at {@code out[at + t * stride + row]}.
+     */
     private void multiplyRowLanes(int g, MatrixInput x, PlaneScratch s, float[] out, int at, int stride) {
         int tokens = x.tokens();
-        for (int t0 = 0; t0 < tokens; t0 += Q8_0RowLanes.TOKENS) {
-            int t1 = Math.min(t0 + 1, tokens - 1);
-            int t2 = Math.min(t0 + 2, tokens - 1);
-            Q8_0RowLanes.threeTokens(s.weights, s.scales, blocks, x.quantFloats, x.scales,
-                    quantFloatsAt(t0), quantFloatsAt(t1), quantFloatsAt(t2), t0 * blocks, t1 * blocks, t2 * blocks,
-                    out, at + t0 * stride, t1 > t0 ? at + t1 * stride : -1, t2 > t1 ? at + t2 * stride : -1);
-            for (int t = t0; t < Math.min(t0 + Q8_0RowLanes.TOKENS, tokens) && mins.length > 0; t++) {
-                for (int r = 0; r < ROWS; r++) {
+        int pairTokens = x.lanePairTokens;
+        for (int c0 = 0; c0 < tokens; c0 += CHUNK_TOKENS) {
+            int c1 = Math.min(c0 + CHUNK_TOKENS, tokens);
+            for (int pair = 0; pair < Q8_0LanePairs.PAIRS; pair++) {
+                for (int t = c0; t < c1; t += Q8_0LanePairs.TOKENS) {
+                    Q8_0LanePairs.sixTokens(s.weights, pair * blocks * 8 * ROWS, s.scales, blocks,
+                            x.lanePairQuants, (pair * pairTokens + t) * blocks * 8, x.lanePairScales, t * blocks,
+                            s.lanes, (t - c0) * Q8_0LanePairs.LANE_FLOATS, pair);
+                }
+            }
+            for (int t = c0; t < c1; t++) {
+                Q8_0LanePairs.reduce(s.lanes, (t - c0) * Q8_0LanePairs.LANE_FLOATS, out, at + t * stride);
+                for (int r = 0; r < ROWS && mins.length > 0; r++) {
                     out[at + t * stride + r] += minTerms((g * ROWS + r) * blocks, x, t);
                 }
             }
         }
-    }
-
-    /** Where token t's quants start in {@link MatrixInput#quantFloats}: its group's planes, lane 8u of each. */
-    private int quantFloatsAt(int t) {
-        return t / PLANE_TOKENS * blocks * 4 * 8 * PLANE_TOKENS + 8 * (t % PLANE_TOKENS);
     }
 
     /**
