@@ -32,6 +32,18 @@ final class Attention implements WorkerPool.RangeTask {
     private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromValues(F8, 4, 5, 6, 7, 0, 1, 2, 3);
     private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromValues(F8, 2, 3, 0, 1, 6, 7, 4, 5);
     private static final VectorShuffle<Float> SWAP_NEIGHBOURS = VectorShuffle.fromValues(F8, 1, 0, 3, 2, 5, 4, 7, 6);
+    // lanes of two vectors, as indexes into their concatenation (for selectFrom), for sumLanesOfEight
+    private static final FloatVector LOW_HALVES = lanesOfTwo(0, 1, 2, 3, 8, 9, 10, 11);
+    private static final FloatVector HIGH_HALVES = lanesOfTwo(4, 5, 6, 7, 12, 13, 14, 15);
+    private static final FloatVector FIRST_PAIRS = lanesOfTwo(0, 1, 4, 5, 8, 9, 12, 13);
+    private static final FloatVector SECOND_PAIRS = lanesOfTwo(2, 3, 6, 7, 10, 11, 14, 15);
+    private static final FloatVector EVENS = lanesOfTwo(0, 2, 4, 6, 8, 10, 12, 14);
+    private static final FloatVector ODDS = lanesOfTwo(1, 3, 5, 7, 9, 11, 13, 15);
+    private static final VectorMask<Float> FIRST_HALF = VectorMask.fromLong(F8, 0x0F);
+
+    private static FloatVector lanesOfTwo(float... indexes) {
+        return FloatVector.fromArray(F8, indexes, 0);
+    }
 
     private final WorkerPool pool;
     private final int heads;
@@ -368,31 +380,28 @@ final class Attention implements WorkerPool.RangeTask {
             b2 = y.fma(k2, b2);
             b3 = y.fma(k3, b3);
         }
-        // GgmlMath.sumLanes of each, as in dotsBatched
-        FloatVector t0 = a0.add(a0.rearrange(SWAP_HALVES));
-        FloatVector t1 = a1.add(a1.rearrange(SWAP_HALVES));
-        FloatVector t2 = a2.add(a2.rearrange(SWAP_HALVES));
-        FloatVector t3 = a3.add(a3.rearrange(SWAP_HALVES));
-        FloatVector t4 = b0.add(b0.rearrange(SWAP_HALVES));
-        FloatVector t5 = b1.add(b1.rearrange(SWAP_HALVES));
-        FloatVector t6 = b2.add(b2.rearrange(SWAP_HALVES));
-        FloatVector t7 = b3.add(b3.rearrange(SWAP_HALVES));
-        FloatVector u0 = t0.add(t0.rearrange(SWAP_PAIRS));
-        FloatVector u1 = t1.add(t1.rearrange(SWAP_PAIRS));
-        FloatVector u2 = t2.add(t2.rearrange(SWAP_PAIRS));
-        FloatVector u3 = t3.add(t3.rearrange(SWAP_PAIRS));
-        FloatVector u4 = t4.add(t4.rearrange(SWAP_PAIRS));
-        FloatVector u5 = t5.add(t5.rearrange(SWAP_PAIRS));
-        FloatVector u6 = t6.add(t6.rearrange(SWAP_PAIRS));
-        FloatVector u7 = t7.add(t7.rearrange(SWAP_PAIRS));
-        sa[p] = u0.lane(0) + u0.lane(1);
-        sa[p + 1] = u1.lane(0) + u1.lane(1);
-        sa[p + 2] = u2.lane(0) + u2.lane(1);
-        sa[p + 3] = u3.lane(0) + u3.lane(1);
-        sb[p] = u4.lane(0) + u4.lane(1);
-        sb[p + 1] = u5.lane(0) + u5.lane(1);
-        sb[p + 2] = u6.lane(0) + u6.lane(1);
-        sb[p + 3] = u7.lane(0) + u7.lane(1);
+        // GgmlMath.sumLanes of each, as in dotsBatched, the eight side by side: each level adds
+        // the lanes that sumLanes adds, taken from two accumulators at once
+        FloatVector r = sumLanesOfEight(a0, a1, a2, a3, b0, b1, b2, b3);
+        r.intoArray(sa, p, FIRST_HALF);
+        r.rearrange(SWAP_HALVES).intoArray(sb, p, FIRST_HALF);
+    }
+
+    /**
+     * Lane i of the result: {@code ((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7))} of the i-th
+     * argument's lanes x, the sum {@link #dotsBatched} takes of each.
+     */
+    private static FloatVector sumLanesOfEight(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
+                                               FloatVector v4, FloatVector v5, FloatVector v6, FloatVector v7) {
+        // per argument: x0 + x4, x1 + x5, x2 + x6, x3 + x7 (two arguments per vector)
+        FloatVector t01 = LOW_HALVES.selectFrom(v0, v1).add(HIGH_HALVES.selectFrom(v0, v1));
+        FloatVector t23 = LOW_HALVES.selectFrom(v2, v3).add(HIGH_HALVES.selectFrom(v2, v3));
+        FloatVector t45 = LOW_HALVES.selectFrom(v4, v5).add(HIGH_HALVES.selectFrom(v4, v5));
+        FloatVector t67 = LOW_HALVES.selectFrom(v6, v7).add(HIGH_HALVES.selectFrom(v6, v7));
+        // per argument: (x0 + x4) + (x2 + x6), (x1 + x5) + (x3 + x7) (four per vector)
+        FloatVector u0 = FIRST_PAIRS.selectFrom(t01, t23).add(SECOND_PAIRS.selectFrom(t01, t23));
+        FloatVector u1 = FIRST_PAIRS.selectFrom(t45, t67).add(SECOND_PAIRS.selectFrom(t45, t67));
+        return EVENS.selectFrom(u0, u1).add(ODDS.selectFrom(u0, u1));
     }
 
     /**
