@@ -45,6 +45,14 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
     private final float[][] lanes;
     /** {@link #swiglu} of {@link #gate} and {@link #up}, rows split over the pool (made once: a method reference per call would allocate). */
     private final WorkerPool.RangeTask swigluRows = this::swigluRows;
+    private final WorkerPool.RangeTask rotateAndStoreRows = this::rotateAndStoreRows;
+    private final WorkerPool.RangeTask normRows = this::rmsNormRows;
+    /** The arguments of the loops above, set before each (a capturing lambda per call would allocate). */
+    private KvBatch storedBatch;
+    private int storedLayer;
+    private float[] normIn;
+    private float[] normWeight;
+    private float[] normOut;
     private final float[] xb;
     private final float[] q;
     private final float[] k;
@@ -243,11 +251,9 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
             rmsNorm(x, lw.attentionNorm(), xb, n);
             modelInput.set(xb, n, dim, kv.batched);
             matMul.multiply(lw.wq(), lw.wk(), lw.wv(), modelInput, q, k, v);
-            for (int t = 0; t < n; t++) {
-                rope.rotate(q, t * c.queryDim(), c.heads(), cos, sin, t * half);
-                rope.rotate(k, t * c.kvDim(), c.kvHeads(), cos, sin, t * half);
-                kv.store(cached, t, k, t * c.kvDim(), v, t * c.kvDim());
-            }
+            storedBatch = kv;
+            storedLayer = cached;
+            pool.parallelFor(n, PoolTokenLoop.MIN_CHUNK, rotateAndStoreRows);
             attention.attend(kv, cached, q, attended);
             attentionInput.set(attended, n, c.queryDim(), kv.batched);
             matMul.multiply(lw.wo(), attentionInput, projected);
@@ -284,10 +290,30 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
         matMul.multiply(w.output(), modelInput, logits, logitsOffset);
     }
 
-    /** ggml's rms_norm (sum of squares in double) followed by the weight multiply, per row. */
+    /** Tokens {@code [start, end)}: RoPE on their queries and keys, then their keys and values into the cache. */
+    private void rotateAndStoreRows(int start, int end, int worker) {
+        int half = c.headDim() / 2;
+        for (int t = start; t < end; t++) {
+            rope.rotate(q, t * c.queryDim(), c.heads(), cos, sin, t * half);
+            rope.rotate(k, t * c.kvDim(), c.kvHeads(), cos, sin, t * half);
+            storedBatch.store(storedLayer, t, k, t * c.kvDim(), v, t * c.kvDim());
+        }
+    }
+
+    /** ggml's rms_norm (sum of squares in double) followed by the weight multiply, per row, rows split over the threads. */
     private void rmsNorm(float[] in, float[] weight, float[] out, int rows) {
+        normIn = in;
+        normWeight = weight;
+        normOut = out;
+        pool.parallelFor(rows, PoolTokenLoop.MIN_CHUNK, normRows);
+    }
+
+    private void rmsNormRows(int start, int end, int worker) {
+        float[] in = normIn;
+        float[] weight = normWeight;
+        float[] out = normOut;
         int dim = c.dim();
-        for (int r = 0; r < rows; r++) {
+        for (int r = start; r < end; r++) {
             int base = r * dim;
             double sum = 0;
             for (int i = 0; i < dim; i++) {
