@@ -73,6 +73,10 @@ final class Attention implements WorkerPool.RangeTask {
     private final int[][] groupValueBase;
 
     private KvBatch batch;
+    private int layer;
+    /** The tokens' keys and values for {@link #attend} to store, or null. */
+    private float[] pendingKeys;
+    private float[] pendingValues;
     private float[] keys;
     private float[] values;
     private float[] q;
@@ -83,6 +87,7 @@ final class Attention implements WorkerPool.RangeTask {
      * compiled prefill paths it would otherwise change.
      */
     private final WorkerPool.RangeTask loneToken = this::attendLoneToken;
+    private final WorkerPool.RangeTask storeTokens = this::storeTokens;
 
     Attention(WorkerPool pool, LlamaConfig c, int capacity) {
         this.pool = pool;
@@ -112,9 +117,23 @@ final class Attention implements WorkerPool.RangeTask {
 
     /**
      * {@code out[t][h]} = attention of query {@code q[t][h]} at position {@code batch.position[t]}
-     * over positions {@code 0..batch.position[t]} of its sequence in one layer.
+     * over positions {@code 0..batch.position[t]} of its sequence in one layer, whose keys and
+     * values are in the cache.
      */
     void attend(KvBatch batch, int layer, float[] q, float[] out) {
+        attend(batch, layer, q, null, null, out);
+    }
+
+    /**
+     * {@link #attend}, the tokens' own keys and values ({@code k} and {@code v}, token t's at
+     * {@code t * kvDim}) stored into the cache first where they are not null. A decode step
+     * stores each thread's KV heads after touching them: stored before, the value components'
+     * lines (each position's value is a column of its block) came from memory one by one, on one thread.
+     */
+    void attend(KvBatch batch, int layer, float[] q, float[] k, float[] v, float[] out) {
+        this.layer = layer;
+        this.pendingKeys = k;
+        this.pendingValues = v;
         this.batch = batch;
         this.keys = batch.store.keys[layer];
         this.values = batch.store.values[layer];
@@ -126,10 +145,15 @@ final class Attention implements WorkerPool.RangeTask {
             pool.parallelFor(heads, (heads + pool.threads() - 1) / pool.threads(), loneToken);
         } else {
             // units of (head, two neighbouring tokens): see run
+            if (k != null) {
+                pool.parallelFor(batch.tokens, PoolTokenLoop.MIN_CHUNK, storeTokens);
+            }
             pool.parallelFor((batch.tokens + 1) / 2 * heads, 1, this);
         }
         this.out = null;
         this.batch = null;
+        this.pendingKeys = null;
+        this.pendingValues = null;
     }
 
     /**
@@ -174,6 +198,13 @@ final class Attention implements WorkerPool.RangeTask {
         }
     }
 
+    /** Tokens {@code [start, end)}'s pending keys and values into the cache. */
+    private void storeTokens(int start, int end, int worker) {
+        for (int t = start; t < end; t++) {
+            batch.store(layer, t, pendingKeys, t * kvDim, pendingValues, t * kvDim);
+        }
+    }
+
     /** Tokens {@code a} and {@code b} read one sequence's keys and sum as a batch: {@link #attendTwo} takes them together. */
     private boolean sharesKeys(int a, int b) {
         return batch.batched[a] && batch.batched[b] && batch.table[a] == batch.table[b] && headDim % L == 0;
@@ -197,6 +228,10 @@ final class Attention implements WorkerPool.RangeTask {
             int kvEnd = Math.min(endKv, kv + run);
             if (headDim % 32 == 0) {
                 touch(positions, kv, kvEnd, worker);
+            }
+            if (pendingKeys != null) {
+                // KV heads shared with the next thread's share are stored by both, with the same bits
+                batch.storeHeads(layer, 0, pendingKeys, 0, pendingValues, 0, kv, kvEnd);
             }
             for (int h = Math.max(start, kv * groupSize); h < Math.min(end, kvEnd * groupSize); h++) {
                 attendOne(0, h, worker);

@@ -45,11 +45,9 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
     private final float[][] lanes;
     /** {@link #swiglu} of {@link #gate} and {@link #up}, rows split over the pool (made once: a method reference per call would allocate). */
     private final WorkerPool.RangeTask swigluRows = this::swigluRows;
-    private final WorkerPool.RangeTask rotateAndStoreRows = this::rotateAndStoreRows;
+    private final WorkerPool.RangeTask rotateRows = this::rotateRows;
     private final WorkerPool.RangeTask normRows = this::rmsNormRows;
     /** The arguments of the loops above, set before each (a capturing lambda per call would allocate). */
-    private KvBatch storedBatch;
-    private int storedLayer;
     private float[] normIn;
     private float[] normWeight;
     private float[] normOut;
@@ -251,10 +249,8 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
             rmsNorm(x, lw.attentionNorm(), xb, n);
             modelInput.set(xb, n, dim, kv.batched);
             matMul.multiply(lw.wq(), lw.wk(), lw.wv(), modelInput, q, k, v);
-            storedBatch = kv;
-            storedLayer = cached;
-            pool.parallelFor(n, PoolTokenLoop.MIN_CHUNK, rotateAndStoreRows);
-            attention.attend(kv, cached, q, attended);
+            pool.parallelFor(n, PoolTokenLoop.MIN_CHUNK, rotateRows);
+            attention.attend(kv, cached, q, k, v, attended);
             attentionInput.set(attended, n, c.queryDim(), kv.batched);
             matMul.multiply(lw.wo(), attentionInput, projected);
             VectorMath.add(projected, 0, x, 0, n * dim);
@@ -290,13 +286,12 @@ public final class CpuExecutor implements ModelExecutor, ChunkedPass, BatchExecu
         matMul.multiply(w.output(), modelInput, logits, logitsOffset);
     }
 
-    /** Tokens {@code [start, end)}: RoPE on their queries and keys, then their keys and values into the cache. */
-    private void rotateAndStoreRows(int start, int end, int worker) {
+    /** Tokens {@code [start, end)}: RoPE on their queries and keys. */
+    private void rotateRows(int start, int end, int worker) {
         int half = c.headDim() / 2;
         for (int t = start; t < end; t++) {
             rope.rotate(q, t * c.queryDim(), c.heads(), cos, sin, t * half);
             rope.rotate(k, t * c.kvDim(), c.kvHeads(), cos, sin, t * half);
-            storedBatch.store(storedLayer, t, k, t * c.kvDim(), v, t * c.kvDim());
         }
     }
 

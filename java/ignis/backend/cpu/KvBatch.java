@@ -47,4 +47,11 @@ final class KvBatch {
         int b = store.blockTokens;
         store.store(layer, table[t][p / b], p % b, k, kOffset, v, vOffset);
     }
+
+    /** {@link #store} of token {@code t}'s KV heads {@code [firstHead, endHead)} only. */
+    void storeHeads(int layer, int t, float[] k, int kOffset, float[] v, int vOffset, int firstHead, int endHead) {
+        int p = position[t];
+        int b = store.blockTokens;
+        store.storeHeads(layer, table[t][p / b], p % b, k, kOffset, v, vOffset, firstHead, endHead);
+    }
 }

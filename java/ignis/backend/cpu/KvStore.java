@@ -51,11 +51,16 @@ final class KvStore {
 
     /** Stores a key and value for {@code layer} at {@code offset} of {@code block}, rounded to fp16. */
     void store(int layer, int block, int offset, float[] k, int kOffset, float[] v, int vOffset) {
+        storeHeads(layer, block, offset, k, kOffset, v, vOffset, 0, kvDim / headDim);
+    }
+
+    /** {@link #store} of KV heads {@code [firstHead, endHead)} only. */
+    void storeHeads(int layer, int block, int offset, float[] k, int kOffset, float[] v, int vOffset, int firstHead, int endHead) {
         float[] kl = keys[layer];
         float[] vl = values[layer];
         int blockBase = block * blockTokens * kvDim;
         int valueBase = blockBase + offset;
-        for (int head = 0, i = 0; head < kvDim / headDim; head++) {
+        for (int head = firstHead, i = firstHead * headDim; head < endHead; head++) {
             int keyBase = blockBase + (head * blockTokens + offset) * headDim;
             for (int j = 0; j < headDim; j++, i++) {
                 kl[keyBase + j] = Fp16.round(k[kOffset + i]);

@@ -2,6 +2,7 @@ package ignis.backend.cpu;
 
 import static ignis.backend.cpu.AttentionPairingTest.poisoned;
 import static ignis.backend.cpu.AttentionPairingTest.signed;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ignis.model.Float64Llama;
@@ -58,6 +59,55 @@ class AttentionLoneTokenTest {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The decode step's own key and value, handed to the attention (each thread stores its KV
+     * heads after touching them), give the bits of storing them first, and land in the cache:
+     * over a slot that held other values, on 1 to 3 threads (3 threads split a KV group of 3).
+     */
+    @Test
+    void storingTheTokensKeysInTheAttentionGivesTheSameBits() {
+        SplittableRandom random = new SplittableRandom(34);
+        int heads = 6;
+        int kvHeads = 2;
+        int headDim = 64;
+        int kvDim = kvHeads * headDim;
+        int capacity = 256;
+        LlamaConfig config = new LlamaConfig(heads * headDim, 1, heads, kvHeads, headDim, 64, 32, capacity, 10000f, 1e-5f);
+        int[] table = new int[capacity / BLOCK];
+        for (int i = 0; i < table.length; i++) {
+            table[i] = (i * 5 + 1) % table.length;
+        }
+        KvStore stored = new KvStore(1, table.length, BLOCK, kvDim, headDim);
+        KvStore pending = new KvStore(1, table.length, BLOCK, kvDim, headDim);
+        float[][] keys = new float[capacity][];
+        float[][] values = new float[capacity][];
+        for (int p = 0; p < capacity; p++) {
+            keys[p] = signed(random, kvDim);
+            values[p] = signed(random, kvDim);
+            batch(stored, table, p).store(0, 0, keys[p], 0, values[p], 0);
+            batch(pending, table, p).store(0, 0, keys[p], 0, values[p], 0);
+        }
+        for (int position : new int[] {0, 17, 32, 200}) {
+            float[] q = signed(random, heads * headDim);
+            float[] expected = poisoned(q.length);
+            try (WorkerPool pool = new WorkerPool(1)) {
+                new Attention(pool, config, capacity).attend(batch(stored, table, position), 0, q, expected);
+            }
+            for (int threads = 1; threads <= 3; threads++) {
+                batch(pending, table, position).store(0, 0, signed(random, kvDim), 0, signed(random, kvDim), 0);
+                try (WorkerPool pool = new WorkerPool(threads)) {
+                    float[] out = poisoned(q.length);
+                    new Attention(pool, config, capacity).attend(batch(pending, table, position), 0, q, keys[position], values[position], out);
+                    for (int i = 0; i < out.length; i++) {
+                        assertEquals(expected[i], out[i], 0f, "position " + position + ", " + threads + " threads, element " + i);
+                    }
+                }
+                assertArrayEquals(stored.keys[0], pending.keys[0], "keys after position " + position + ", " + threads + " threads");
+                assertArrayEquals(stored.values[0], pending.values[0], "values after position " + position + ", " + threads + " threads");
             }
         }
     }
