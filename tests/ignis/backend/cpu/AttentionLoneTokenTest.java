@@ -20,39 +20,52 @@ import org.junit.jupiter.api.Test;
 class AttentionLoneTokenTest {
     private static final int BLOCK = 32;
 
+    private static final int HEADS = 6;
+    private static final int KV_HEADS = 2;
+    private static final int HEAD_DIM = 64;
+    private static final int KV_DIM = KV_HEADS * HEAD_DIM;
+
+    /** A one-layer cache of {@code capacity} positions, every one filled with random keys and values (kept here too), its blocks shuffled. */
+    private record Cache(LlamaConfig config, KvStore store, int[] table, float[][] keys, float[][] values) {
+        static Cache filled(long seed, int capacity) {
+            SplittableRandom random = new SplittableRandom(seed);
+            LlamaConfig config = new LlamaConfig(HEADS * HEAD_DIM, 1, HEADS, KV_HEADS, HEAD_DIM, 64, 32, capacity, 10000f, 1e-5f);
+            int[] table = new int[capacity / BLOCK];
+            for (int i = 0; i < table.length; i++) {
+                table[i] = (i * 7 + 3) % table.length;
+            }
+            KvStore store = new KvStore(1, table.length, BLOCK, KV_DIM, HEAD_DIM);
+            float[][] keys = new float[capacity][];
+            float[][] values = new float[capacity][];
+            for (int p = 0; p < capacity; p++) {
+                keys[p] = signed(random, KV_DIM);
+                values[p] = signed(random, KV_DIM);
+                batch(store, table, p).store(0, 0, keys[p], 0, values[p], 0);
+            }
+            return new Cache(config, store, table, keys, values);
+        }
+
+        KvBatch at(int position) {
+            return batch(store, table, position);
+        }
+    }
+
     @Test
     void everyHeadMatchesTheFloat64AttentionOnAnyThreadCount() {
-        SplittableRandom random = new SplittableRandom(33);
-        int heads = 6;
-        int kvHeads = 2;
-        int headDim = 64;
-        int kvDim = kvHeads * headDim;
         int capacity = 1024;
-        LlamaConfig config = new LlamaConfig(heads * headDim, 1, heads, kvHeads, headDim, 64, 32, capacity, 10000f, 1e-5f);
-        int[] table = new int[capacity / BLOCK];
-        for (int i = 0; i < table.length; i++) {
-            table[i] = (i * 7 + 3) % table.length;
-        }
-        KvStore store = new KvStore(1, table.length, BLOCK, kvDim, headDim);
-        float[][] keys = new float[capacity][];
-        float[][] values = new float[capacity][];
-        KvBatch fill = batch(store, table, 0);
-        for (int p = 0; p < capacity; p++) {
-            keys[p] = signed(random, kvDim);
-            values[p] = signed(random, kvDim);
-            fill.position[0] = p;
-            fill.store(0, 0, keys[p], 0, values[p], 0);
-        }
+        Cache cache = Cache.filled(33, capacity);
+        LlamaConfig config = cache.config();
+        SplittableRandom random = new SplittableRandom(35);
         for (int position : new int[] {0, 6, 31, 32, 100, 1000}) {
-            float[] q = signed(random, heads * headDim);
+            float[] q = signed(random, HEADS * HEAD_DIM);
             float[] oneThread = null;
             for (int threads = 1; threads <= 3; threads++) {
                 try (WorkerPool pool = new WorkerPool(threads)) {
                     float[] out = poisoned(q.length);
-                    new Attention(pool, config, capacity).attend(batch(store, table, position), 0, q, out);
+                    new Attention(pool, config, capacity).attend(cache.at(position), 0, q, out);
                     if (oneThread == null) {
                         oneThread = out;
-                        checkAgainstFloat64(config, q, keys, values, position, out);
+                        checkAgainstFloat64(config, q, cache.keys(), cache.values(), position, out);
                     } else {
                         for (int i = 0; i < out.length; i++) {
                             assertEquals(oneThread[i], out[i], 0f, "position " + position + ", " + threads + " threads, element " + i);
@@ -70,44 +83,30 @@ class AttentionLoneTokenTest {
      */
     @Test
     void storingTheTokensKeysInTheAttentionGivesTheSameBits() {
-        SplittableRandom random = new SplittableRandom(34);
-        int heads = 6;
-        int kvHeads = 2;
-        int headDim = 64;
-        int kvDim = kvHeads * headDim;
         int capacity = 256;
-        LlamaConfig config = new LlamaConfig(heads * headDim, 1, heads, kvHeads, headDim, 64, 32, capacity, 10000f, 1e-5f);
-        int[] table = new int[capacity / BLOCK];
-        for (int i = 0; i < table.length; i++) {
-            table[i] = (i * 5 + 1) % table.length;
-        }
-        KvStore stored = new KvStore(1, table.length, BLOCK, kvDim, headDim);
-        KvStore pending = new KvStore(1, table.length, BLOCK, kvDim, headDim);
-        float[][] keys = new float[capacity][];
-        float[][] values = new float[capacity][];
-        for (int p = 0; p < capacity; p++) {
-            keys[p] = signed(random, kvDim);
-            values[p] = signed(random, kvDim);
-            batch(stored, table, p).store(0, 0, keys[p], 0, values[p], 0);
-            batch(pending, table, p).store(0, 0, keys[p], 0, values[p], 0);
-        }
+        Cache stored = Cache.filled(34, capacity);
+        Cache pending = Cache.filled(34, capacity);
+        LlamaConfig config = stored.config();
+        SplittableRandom random = new SplittableRandom(36);
         for (int position : new int[] {0, 17, 32, 200}) {
-            float[] q = signed(random, heads * headDim);
+            float[] q = signed(random, HEADS * HEAD_DIM);
             float[] expected = poisoned(q.length);
             try (WorkerPool pool = new WorkerPool(1)) {
-                new Attention(pool, config, capacity).attend(batch(stored, table, position), 0, q, expected);
+                new Attention(pool, config, capacity).attend(stored.at(position), 0, q, expected);
             }
             for (int threads = 1; threads <= 3; threads++) {
-                batch(pending, table, position).store(0, 0, signed(random, kvDim), 0, signed(random, kvDim), 0);
+                // the slot holds other values until the attention stores the token's own
+                pending.at(position).store(0, 0, signed(random, KV_DIM), 0, signed(random, KV_DIM), 0);
                 try (WorkerPool pool = new WorkerPool(threads)) {
                     float[] out = poisoned(q.length);
-                    new Attention(pool, config, capacity).attend(batch(pending, table, position), 0, q, keys[position], values[position], out);
+                    new Attention(pool, config, capacity).attend(pending.at(position), 0, q,
+                            stored.keys()[position], stored.values()[position], out);
                     for (int i = 0; i < out.length; i++) {
                         assertEquals(expected[i], out[i], 0f, "position " + position + ", " + threads + " threads, element " + i);
                     }
                 }
-                assertArrayEquals(stored.keys[0], pending.keys[0], "keys after position " + position + ", " + threads + " threads");
-                assertArrayEquals(stored.values[0], pending.values[0], "values after position " + position + ", " + threads + " threads");
+                assertArrayEquals(stored.store().keys[0], pending.store().keys[0], "keys after position " + position + ", " + threads + " threads");
+                assertArrayEquals(stored.store().values[0], pending.store().values[0], "values after position " + position + ", " + threads + " threads");
             }
         }
     }
