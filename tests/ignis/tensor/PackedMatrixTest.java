@@ -97,6 +97,31 @@ class PackedMatrixTest {
     }
 
     /**
+     * Rows longer than {@link Q8_0x16#CHUNK_BLOCKS} blocks are packed chunk by chunk (a last,
+     * shorter chunk here) and decoded all pairs through a chunk at a time: every kernel of Q8_0,
+     * Q5_0 and Q4_1 keeps the bits of the row's own dot (decode, 16-bit pairs, float prefill).
+     */
+    @Test
+    void rowsOfSeveralChunksHaveTheBitsOfMatrixDot() {
+        SplittableRandom random = new SplittableRandom(27);
+        int n = 32 * (2 * Q8_0x16.CHUNK_BLOCKS + 3);
+        for (GGMLType type : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_1}) {
+            GGMLType activationType = QuantFormat.of(type).activationType();
+            Tensor w = tensor(random, type, ROWS, n);
+            PackedMatrix packed = PackedMatrix.of(w);
+            packed.pack(0, packed.groups());
+            for (int tokens : new int[] {1, 4, Q8_0x16.FLOAT_TOKENS + 1}) {
+                MemorySegment a = FormatTestSupport.quantizedRows(random, activationType, tokens, n);
+                MatrixInput x = new MatrixInput(activationType);
+                x.set(a, activationType.bytesFor(n), n, tokens);
+                x.prepareFor(type);
+                check(w, packed, x, a, 0, ROWS);
+                check(w, packed, x, a, 16, 48);
+            }
+        }
+    }
+
+    /**
      * With 512-bit vectors, Q8_0, Q5_0 and Q4_1 batches from {@link Q8_0Format#PREFILL_TOKENS}
      * tokens to below {@link Q8_0x16#FLOAT_TOKENS} whose activations have no -128 take the 16-bit
      * kernel two tokens at a time: odd and even token counts, Q8_0 weights of -128 (which two
