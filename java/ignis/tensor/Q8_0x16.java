@@ -40,8 +40,13 @@ final class Q8_0x16 extends PackedMatrix {
     static final int CHUNK_BLOCKS = 64;
     /** Tokens per vector of the float (prefill) kernel: 8 lanes each, two on 512-bit vectors. */
     static final int PLANE_TOKENS = VectorKernels.FLOAT_ROWS.length() / 8;
-    /** Batches from this many tokens on take the float kernel (TileKernelBench: even at 12-16, on either width). */
-    static final int FLOAT_TOKENS = 16;
+    /**
+     * Batches from this many tokens on take the float kernel: with 256-bit vectors from 16
+     * (TileKernelBench: even at 12-16); with 512-bit ones the lane-pair kernel widens each group
+     * per matrix call, and the 16-bit token pairs were faster below about 70 tokens (model prefill
+     * A/B, token pairs against lane pairs: 1.46 at 24 tokens, 1.17 at 48, 1.04 at 64, 0.96 at 80).
+     */
+    static final int FLOAT_TOKENS = WIDE ? 72 : 16;
     /** Rows per pass of the float kernel; a group's rows are widened once for all tokens. */
     private static final int TILE_ROWS = 4;
     /**

@@ -63,6 +63,7 @@ class PackedMatrixTest {
      * kernels ({@link Q8_0LanePairs} at 512 bits, the tile kernel at 256, as the test run's
      * vectors are): token counts that leave a partial pass of either (six tokens; two vectors of
      * {@link Q8_0x16#PLANE_TOKENS} tokens) and that cross a chunk of the lane-pair kernel (48 tokens),
+     * from one below the float kernel's first token count on,
      * and quants of -128 in the activations and in Q8_0 weights (Q5_0 and Q4_1 values never
      * reach it), which the 16-bit decode kernel does not take.
      */
@@ -73,7 +74,8 @@ class PackedMatrixTest {
         for (GGMLType type : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q5_0, GGMLType.Q4_1}) {
             GGMLType activationType = QuantFormat.of(type).activationType();
             int quantsOffset = activationType == GGMLType.Q8_1 ? Q8_1Format.QS : 2;
-            for (int tokens : new int[] {15, 16, 17, 18, 19, 20, 21, 53}) {
+            int first = Q8_0x16.FLOAT_TOKENS;
+            for (int tokens : new int[] {first - 1, first, first + 1, first + 2, first + 3, first + 4, first + 5, first + 37}) {
                 Tensor w = tensor(random, type, ROWS, n);
                 MemorySegment a = FormatTestSupport.quantizedRows(random, activationType, tokens, n);
                 long rowBytes = activationType.bytesFor(n);
