@@ -57,7 +57,8 @@ final class Q8_0LanePairs {
             FloatVector d3 = dw.mul(quantScales[s3 + b]), d4 = dw.mul(quantScales[s4 + b]), d5 = dw.mul(quantScales[s5 + b]);
             int w = weightsAt + b * 8 * ROWS;
             int k = b * 8;
-            // lane `pair`: elements 0..3 of the pair's 8
+            // the two lanes written out in full: a helper would have to return six vectors, which
+            // C2 boxes. Lane `pair`: elements 0..3 of the pair's 8
             FloatVector v = FloatVector.fromArray(SPECIES, weights, w);
             FloatVector p0 = v.mul(quants[x0 + k]), p1 = v.mul(quants[x1 + k]), p2 = v.mul(quants[x2 + k]);
             FloatVector p3 = v.mul(quants[x3 + k]), p4 = v.mul(quants[x4 + k]), p5 = v.mul(quants[x5 + k]);

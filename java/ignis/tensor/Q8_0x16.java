@@ -73,7 +73,8 @@ final class Q8_0x16 extends PackedMatrix {
             blocks = rowBlocks;
             if (scales.length < ROWS * rowBlocks) {
                 scales = new float[ROWS * rowBlocks];
-                weights = new float[ROWS * rowBlocks * 32 * PLANE_TOKENS];
+                // the lane pairs widen each value once; the 256-bit planes PLANE_TOKENS times
+                weights = new float[ROWS * rowBlocks * 32 * (WIDE ? 1 : PLANE_TOKENS)];
             }
         }
     }
